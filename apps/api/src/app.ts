@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { createLogger, HeraldError } from '@herald/core';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { ApiDeps, ApiEnv } from './context';
+import { toErrorResponse, validationError } from './errors';
+import { createAuthenticator } from './middleware/auth';
+import { requestId } from './middleware/request-id';
+import { registerApplicationRoutes } from './routes/applications';
+import { registerHealth } from './routes/health';
+
+/** Routes under /api/v1 that answer without an API key. */
+const PUBLIC_API_PATHS = new Set(['/api/v1/health', '/api/v1/openapi.json']);
+
+export function createApp(deps: ApiDeps) {
+  const log = createLogger('api', deps.config.logLevel);
+  const app = new OpenAPIHono<ApiEnv>({
+    // Every zod rejection (body, query, path) becomes the one 422 shape naming the field.
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.target === 'json' ? 'body' : result.target, result.error);
+    },
+  });
+
+  app.use('*', requestId);
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new HeraldError('payload_too_large', `request body exceeds ${deps.config.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  const authenticate = createAuthenticator(deps.db);
+  app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
+
+  registerHealth(app, deps);
+  registerApplicationRoutes(app, deps);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Herald API', version: '1', description: 'Webhook and event delivery; Svix-compatible core under /api/v1.' },
+    security: [{ bearer: [] }],
+  });
+
+  app.all('/api/*', (c) => {
+    throw new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`);
+  });
+  if (deps.dashboardDir) mountDashboard(app, deps.dashboardDir);
+
+  app.notFound((c) => toErrorResponse(new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, log.error));
+  app.onError((error, c) => toErrorResponse(error, c, log.error));
+  return app;
+}
+
+/** The dashboard is a single-page app: unknown paths get its index.html. */
+function mountDashboard(app: OpenAPIHono<ApiEnv>, dir: string) {
+  const root = relative(process.cwd(), dir) || '.';
+  app.use('/*', serveStatic({ root }));
+  app.get('/*', async (c) => {
+    const index = join(dir, 'index.html');
+    if (!existsSync(index)) {
+      return c.html('<!doctype html><title>Herald</title><p>The dashboard is not built yet: run <code>npm run build</code>.</p>', 503);
+    }
+    return c.html(await readFile(index, 'utf8'));
+  });
+}

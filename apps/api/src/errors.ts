@@ -1,0 +1,60 @@
+import { type FieldError, HeraldError } from '@herald/core';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import type { ApiEnv } from './context';
+
+/** `body.metadata.owner`, `query.limit`, …: which field failed, where. */
+export function fieldErrors(target: string, error: ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [target, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+}
+
+export function validationError(target: string, error: ZodError): HeraldError {
+  const errors = fieldErrors(target, error);
+  const first = errors[0];
+  const detail = first ? `${first.path}: ${first.message}` : `invalid ${target}`;
+  return new HeraldError('validation', errors.length > 1 ? `${detail} (and ${errors.length - 1} more)` : detail, errors);
+}
+
+/**
+ * The one error handler: every failure leaves as the same JSON shape. Anything
+ * that is not a HeraldError or a framework rejection of the request is a bug,
+ * logged in full and answered with a generic 500 that echoes nothing internal.
+ */
+export function toErrorResponse(error: unknown, c: Context<ApiEnv>, log: (message: string, fields: Record<string, unknown>) => void) {
+  const requestId = c.get('requestId') ?? 'unknown';
+  let herald: HeraldError;
+  if (error instanceof HeraldError) {
+    herald = error;
+  } else if (error instanceof HTTPException && error.status < 500) {
+    herald = fromHttpException(error);
+  } else {
+    log('unhandled error', { requestId, error: error instanceof Error ? error.stack : String(error) });
+    herald = new HeraldError('internal', 'internal error; quote the request id when reporting it');
+  }
+  return c.json(herald.toBody(requestId), herald.status as ContentfulStatusCode);
+}
+
+function fromHttpException(error: HTTPException): HeraldError {
+  const message = error.message || 'bad request';
+  switch (error.status) {
+    case 400:
+      return /json/i.test(message)
+        ? new HeraldError('invalid_json', 'request body is not valid JSON')
+        : new HeraldError('bad_request', message);
+    case 401:
+      return new HeraldError('unauthorized', message);
+    case 404:
+      return new HeraldError('not_found', message);
+    case 413:
+      return new HeraldError('payload_too_large', message);
+    case 415:
+      return new HeraldError('unsupported_media_type', message);
+    default:
+      return new HeraldError('bad_request', message);
+  }
+}

@@ -1,0 +1,3 @@
+export { createApp } from './app';
+export type { ApiDeps, Principal } from './context';
+export { type RunningApi, startApiServer } from './server';

@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { createLogger, loadConfig } from '@herald/core';
+import { bootstrap } from '@herald/db';
+import { onShutdownSignal, openServices, runMain } from '@herald/runtime';
+import { startApiServer } from './server';
+
+const DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+
+/** `npm run start:api`: the API alone, against external services. */
+await runMain(async () => {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw new Error('start:api needs DATABASE_URL; `npm start` runs the embedded all-in-one default');
+  const log = createLogger('api', config.logLevel);
+  const services = await openServices(config, config.databaseUrl);
+  const { generatedRootToken } = await bootstrap(services.database.db, { adminToken: config.adminToken });
+  if (generatedRootToken) process.stdout.write(`Root API key (shown once, store it now): ${generatedRootToken}\n`);
+  const api = await startApiServer({ config, db: services.database.db, queue: services.queue, dashboardDir: DASHBOARD_DIR });
+  log.info('api listening', { url: api.url });
+  onShutdownSignal(
+    async () => {
+      await api.close();
+      await services.close();
+    },
+    { log: (m) => log.info(m) },
+  );
+});

@@ -1,0 +1,46 @@
+import { ApplicationIn, ListQuery } from '@herald/core';
+import { z } from '@hono/zod-openapi';
+
+/** OpenAPI-named wrappers around the core wire schemas. */
+export const ErrorOut = z
+  .object({
+    code: z.string(),
+    detail: z.string(),
+    requestId: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Error');
+
+export const errorResponses = {
+  400: { description: 'Malformed request', content: { 'application/json': { schema: ErrorOut } } },
+  401: { description: 'Missing or invalid API key', content: { 'application/json': { schema: ErrorOut } } },
+  403: { description: 'The key may not use this route', content: { 'application/json': { schema: ErrorOut } } },
+  422: { description: 'A field failed validation', content: { 'application/json': { schema: ErrorOut } } },
+} as const;
+
+export const ApplicationInSchema = ApplicationIn.openapi('ApplicationIn');
+
+export const ApplicationOutSchema = z
+  .object({
+    id: z.string(),
+    uid: z.string().nullable(),
+    name: z.string(),
+    rateLimit: z.number().nullable(),
+    throttleRate: z.number().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('ApplicationOut');
+
+export const ListQuerySchema = ListQuery;
+
+export const listResponse = <T extends z.ZodTypeAny>(item: T, name: string) =>
+  z
+    .object({
+      data: z.array(item),
+      iterator: z.string().nullable(),
+      prevIterator: z.string().nullable(),
+      done: z.boolean(),
+    })
+    .openapi(name);

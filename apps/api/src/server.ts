@@ -1,0 +1,29 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp } from './app';
+import type { ApiDeps } from './context';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on the configured host and port (0 picks a free one, which tests use). */
+export async function startApiServer(deps: ApiDeps): Promise<RunningApi> {
+  const app = createApp(deps);
+  return await new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: deps.config.port, hostname: deps.config.host }, (info: AddressInfo) => {
+      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      resolve({
+        url: `http://${host}:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Idle keep-alive sockets would hold close() open until they time out.
+            if ('closeIdleConnections' in server) server.closeIdleConnections();
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,2 @@
+export { fanOutMessage } from './fanout';
+export { type RunningWorker, startWorker, type WorkerDeps } from './worker';

@@ -1,0 +1,17 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const TOKEN_PREFIX = 'hk_';
+
+/** 32 random bytes: high entropy, so a fast digest is enough to store it (DESIGN.md, security model). */
+export function newApiToken(): string {
+  return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
+export function digestToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** What a listing shows so a person can tell keys apart without seeing them. */
+export function tokenHint(token: string): string {
+  return `${token.slice(0, TOKEN_PREFIX.length + 4)}…`;
+}

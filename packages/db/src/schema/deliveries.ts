@@ -1,0 +1,31 @@
+import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns';
+import { endpoints } from './endpoints';
+import { messages } from './messages';
+
+export const deliveryStatus = pgEnum('delivery_status', ['pending', 'sending', 'succeeded', 'failed', 'dead']);
+
+/** Exactly one row per (message, endpoint): the unit of dedup and retry. */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    appId: text('app_id').notNull(),
+    messageId: text('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    status: deliveryStatus('status').notNull().default('pending'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('deliveries_message_endpoint_key').on(t.messageId, t.endpointId),
+    index('deliveries_endpoint_status_idx').on(t.endpointId, t.status),
+  ],
+);

@@ -1,0 +1,2 @@
+export { JOBS, type JobName, type JobPayload } from './catalog';
+export { type AnyWorker, createQueueRuntime, type JobHandler, prepareQueueStore, type QueueRuntime, type QueueSettings } from './runtime';

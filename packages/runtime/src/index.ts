@@ -1,0 +1,2 @@
+export { onShutdownSignal, runMain } from './process';
+export { openServices, type Services } from './services';

