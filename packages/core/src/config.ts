@@ -36,39 +36,29 @@ const brokerList = optionalString.transform((value, ctx) => {
   return brokers.length > 0 ? brokers : undefined;
 });
 
-const EnvSchema = z
-  .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    HOST: optionalString.default('127.0.0.1'),
-    DATABASE_URL: url(['postgres:', 'postgresql:']),
-    REDIS_URL: url(['redis:', 'rediss:']),
-    KAFKA_BROKERS: brokerList,
-    HERALD_DATA_DIR: optionalString.default('./.herald'),
-    HERALD_ADMIN_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 32, {
-      message: 'must be at least 32 characters',
-    }),
-    HERALD_QUEUE_BACKEND: z
-      .enum(['redis', 'postgres'])
-      .optional()
-      .or(z.literal('').transform(() => undefined)),
-    HERALD_QUEUE_PREFIX: optionalString.default('herald'),
-    HERALD_MAX_BODY_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(64 * 1024 * 1024)
-      .default(1024 * 1024),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.HERALD_QUEUE_BACKEND === 'redis' && env.REDIS_URL === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HERALD_QUEUE_BACKEND'],
-        message: 'is "redis" but REDIS_URL is not set',
-      });
-    }
-  });
+const EnvSchema = z.object({
+  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(8080),
+  HOST: optionalString.default('127.0.0.1'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  KAFKA_BROKERS: brokerList,
+  HERALD_DATA_DIR: optionalString.default('./.herald'),
+  HERALD_ADMIN_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
+  HERALD_QUEUE_BACKEND: z
+    .enum(['redis', 'postgres'])
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  HERALD_QUEUE_PREFIX: optionalString.default('herald'),
+  HERALD_MAX_BODY_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
 
 export type QueueBackendKind = 'redis' | 'postgres';
 
@@ -101,9 +91,12 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  // Checked on the raw values so it is reported together with any other problem.
+  if (env.HERALD_QUEUE_BACKEND?.trim() === 'redis' && !env.REDIS_URL?.trim()) {
+    problems.push('HERALD_QUEUE_BACKEND: is "redis" but REDIS_URL is not set');
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     port: e.PORT,

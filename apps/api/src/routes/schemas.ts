@@ -18,7 +18,9 @@ export const errorResponses = {
   422: { description: 'A field failed validation', content: { 'application/json': { schema: ErrorOut } } },
 } as const;
 
-export const ApplicationInSchema = ApplicationIn.openapi('ApplicationIn');
+// Re-wrapped with this package's `z`, which carries `.openapi()`; the core
+// schemas stay free of any HTTP or OpenAPI concern.
+export const ApplicationInSchema = z.strictObject(ApplicationIn.shape).openapi('ApplicationIn');
 
 export const ApplicationOutSchema = z
   .object({

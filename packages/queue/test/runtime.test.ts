@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUE_BACKENDS, testDatabase, testQueue } from '../../../test/support/harness';
+import type { QueueRuntime } from '../src';
+
+const waitUntil = async (condition: () => boolean, timeoutMs = 15_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe.each(QUEUE_BACKENDS)('queue runtime on %s', (backend) => {
+  let database: Awaited<ReturnType<typeof testDatabase>>;
+  let queue: QueueRuntime;
+
+  beforeAll(async () => {
+    database = await testDatabase();
+    queue = testQueue(backend, database.url);
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await database?.close();
+  });
+
+  it('reports which backend it runs on and answers a ping', async () => {
+    expect(queue.kind).toBe(backend);
+    await expect(queue.ping()).resolves.toBeUndefined();
+  });
+
+  it('delivers an enqueued job to a worker, once, even when enqueued twice', async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Enqueue twice before any worker exists: the deterministic job id makes the second a no-op.
+    await queue.enqueue('fanout', { messageId: 'msg_same' });
+    await queue.enqueue('fanout', { messageId: 'msg_same' });
+    await queue.enqueueMany('fanout', [{ messageId: 'msg_a' }, { messageId: 'msg_b' }, { messageId: 'msg_a' }]);
+    const worker = queue.work('fanout', async ({ messageId }) => {
+      seen.push(messageId);
+      if (seen.length === 3) release();
+    });
+    await gate;
+    // Give a duplicate, if there were one, the time to show up.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await worker.close();
+    expect(seen.sort()).toEqual(['msg_a', 'msg_b', 'msg_same']);
+  });
+
+  it('refuses a malformed payload before it reaches the queue', async () => {
+    await expect(queue.enqueue('fanout', { messageId: '' })).rejects.toThrow();
+    await expect(queue.enqueue('fanout', {} as never)).rejects.toThrow();
+  });
+});
