@@ -1,16 +1,8 @@
 import type { TestProject } from 'vitest/node';
 import { startTestKafka } from './services/kafka';
+import './support/provided';
 import { startTestPostgres } from './services/postgres';
 import { startTestRedis } from './services/redis';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** `postgres://user:pass@host:port` of the run's cluster, without a database. */
-    postgresServerUrl: string;
-    redisUrl: string;
-    kafkaBrokers: string[];
-  }
-}
 
 /**
  * Starts the real services once per run and stops them at the end. A service

@@ -19,7 +19,11 @@ describe('kafka broker', () => {
   it('round-trips keyed messages with headers through a consumer group', async () => {
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const sent = Array.from({ length: 20 }, (_, i) => ({ key: `k${i % 3}`, value: JSON.stringify({ i }), headers: { 'webhook-id': `msg_${i}` } }));
+    const sent = Array.from({ length: 20 }, (_, i) => ({
+      key: `k${i % 3}`,
+      value: JSON.stringify({ i }),
+      headers: { 'webhook-id': `msg_${i}` },
+    }));
     await producer.send({ topic, acks: -1, messages: sent });
     await producer.disconnect();
 

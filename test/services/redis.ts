@@ -14,7 +14,9 @@ export async function startTestRedis() {
   );
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (error) =>
-      reject(new Error(`cannot run redis-server (${error.message}); install it (apt-get install redis-server) — the suite needs a real Redis`)),
+      reject(
+        new Error(`cannot run redis-server (${error.message}); install it (apt-get install redis-server) — the suite needs a real Redis`),
+      ),
     );
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}`)));
   });

@@ -5,6 +5,7 @@ import { bootstrap, connectDatabase, type DatabaseHandle } from '@herald/db';
 import { createQueueRuntime, type QueueRuntime } from '@herald/queue';
 import { inject } from 'vitest';
 import { createDatabaseFromTemplate } from '../services/postgres';
+import './provided';
 
 export const QUEUE_BACKENDS: QueueBackendKind[] = ['redis', 'postgres'];
 

@@ -7,10 +7,14 @@ import type { ApiEnv } from './context';
 
 /** `body.metadata.owner`, `query.limit`, …: which field failed, where. */
 export function fieldErrors(target: string, error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [target, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const at = [target, ...issue.path.map(String)];
+    // zod reports unknown keys once, on their parent; name each one instead.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'is not a known field' }));
+    }
+    return [{ path: at.join('.'), message: issue.message }];
+  });
 }
 
 export function validationError(target: string, error: ZodError): HeraldError {

@@ -57,7 +57,11 @@ describe('fan-out', () => {
     // Repeats (a retried job, the sweeper) change nothing.
     expect(await fanOutMessage(database.db, message.id)).toEqual({ created: 0 });
     const rows = await deliveriesOf(database, message.id);
-    expect(rows.map((r) => r.endpointId).sort()).toEqual(Object.values(matching).map((e) => e.id).sort());
+    expect(rows.map((r) => r.endpointId).sort()).toEqual(
+      Object.values(matching)
+        .map((e) => e.id)
+        .sort(),
+    );
     expect(rows.every((r) => r.status === 'pending' && r.attemptCount === 0)).toBe(true);
   });
 

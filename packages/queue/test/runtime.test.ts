@@ -2,14 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUE_BACKENDS, testDatabase, testQueue } from '../../../test/support/harness';
 import type { QueueRuntime } from '../src';
 
-const waitUntil = async (condition: () => boolean, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 describe.each(QUEUE_BACKENDS)('queue runtime on %s', (backend) => {
   let database: Awaited<ReturnType<typeof testDatabase>>;
   let queue: QueueRuntime;

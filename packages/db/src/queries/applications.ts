@@ -1,5 +1,5 @@
 import { type ApplicationIn, type ApplicationOut, type ListPage, type ListQuery, newId } from '@herald/core';
-import { and, eq, or } from 'drizzle-orm';
+import { and, desc, eq, or } from 'drizzle-orm';
 import type { Database } from '../client';
 import { applications } from '../schema';
 import { keyset, toPage } from './pagination';
@@ -43,6 +43,8 @@ export async function findApplication(db: Database, orgId: string, idOrUid: stri
     .select()
     .from(applications)
     .where(and(eq(applications.orgId, orgId), or(eq(applications.id, idOrUid), eq(applications.uid, idOrUid))))
+    // A uid may look like another application's id; the id wins.
+    .orderBy(desc(eq(applications.id, idOrUid)))
     .limit(1);
   return row;
 }
