@@ -46,8 +46,3 @@ export function createAuthenticator(db: Database) {
     await next();
   });
 }
-
-/** Organization-wide routes: an app-scoped key may not use them. */
-export function requireOrgScope(principal: Principal): void {
-  if (principal.scope === 'app') throw new HeraldError('forbidden', 'this route needs an organization API key, not an app-scoped one');
-}

@@ -4,6 +4,7 @@ export * from './attempts';
 export * from './deliveries';
 export * from './endpoints';
 export * from './event-types';
+export * from './idempotency-keys';
 export * from './messages';
 export * from './operators';
 export * from './organizations';

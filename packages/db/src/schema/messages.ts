@@ -24,6 +24,8 @@ export const messages = pgTable(
     payload: json('payload').notNull(),
     channels: text('channels').array(),
     tags: text('tags').array(),
+    /** Fan-out waits until then (Svix `deliverAt`); null means now. */
+    deliverAt: timestamp('deliver_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
   },

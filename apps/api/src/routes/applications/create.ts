@@ -2,7 +2,7 @@ import { HeraldError } from '@herald/core';
 import { applicationOut, findApplication, insertApplication } from '@herald/db';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
-import { requireOrgScope } from '../../middleware/auth';
+import { requireOrgScope } from '../../tenancy';
 import { ApplicationInSchema, ApplicationOutSchema, errorResponses } from '../schemas';
 
 const route = createRoute({

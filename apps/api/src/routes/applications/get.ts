@@ -1,7 +1,7 @@
-import { notFound } from '@herald/core';
-import { applicationOut, findApplication } from '@herald/db';
+import { applicationOut } from '@herald/db';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
+import { resolveApplication } from '../../tenancy';
 import { ApplicationOutSchema, errorResponses } from '../schemas';
 
 const route = createRoute({
@@ -19,10 +19,7 @@ const route = createRoute({
 
 export function registerGetApplication(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
   app.openapi(route, async (c) => {
-    const principal = c.get('principal');
-    const row = await findApplication(deps.db, principal.orgId, c.req.valid('param').app_id);
-    // An app-scoped key sees its own application and nothing else: 404, never 403, so ids cannot be probed.
-    if (!row || (principal.appId !== null && principal.appId !== row.id)) throw notFound('application');
+    const row = await resolveApplication(deps.db, c.get('principal'), c.req.valid('param').app_id);
     return c.json(applicationOut(row), 200);
   });
 }

@@ -1,7 +1,7 @@
 import { listApplications } from '@herald/db';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
-import { requireOrgScope } from '../../middleware/auth';
+import { requireOrgScope } from '../../tenancy';
 import { ApplicationOutSchema, errorResponses, ListQuerySchema, listResponse } from '../schemas';
 
 const route = createRoute({

@@ -1,0 +1,23 @@
+import { HeraldError, notFound } from '@herald/core';
+import { type Database, findApplication } from '@herald/db';
+import type { Principal } from './context';
+
+/** Organization-wide routes: an app-scoped key may not use them. */
+export function requireOrgScope(principal: Principal): void {
+  if (principal.scope === 'app') throw new HeraldError('forbidden', 'this route needs an organization API key, not an app-scoped one');
+}
+
+export function requireRootScope(principal: Principal): void {
+  if (principal.scope !== 'root') throw new HeraldError('forbidden', 'this route needs the root API key');
+}
+
+/**
+ * The application a route acts on, by id or uid, as this key may see it:
+ * another organization's, or another application for an app-scoped key,
+ * is "not found" (never "forbidden"), so ids cannot be probed.
+ */
+export async function resolveApplication(db: Database, principal: Principal, idOrUid: string) {
+  const row = await findApplication(db, principal.orgId, idOrUid);
+  if (!row || (principal.appId !== null && principal.appId !== row.id)) throw notFound('application');
+  return row;
+}
