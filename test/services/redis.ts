@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import { waitFor } from './wait';
 
 /** A throwaway redis-server (from PATH) on a free loopback port, nothing written to disk. */
-export async function startTestRedis() {
-  const port = await freePort();
+export async function startTestRedis(options: { port?: number } = {}) {
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
@@ -37,6 +37,7 @@ export async function startTestRedis() {
   ]);
   return {
     url,
+    port,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -2,21 +2,43 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createLogger, HeraldError } from '@herald/core';
+import { createPayloadSchemaChecker } from '@herald/db';
+import { createDispatcher } from '@herald/services';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApiDeps, ApiEnv } from './context';
 import { toErrorResponse, validationError } from './errors';
 import { createAuthenticator } from './middleware/auth';
+import { idempotency } from './middleware/idempotency';
 import { requestId } from './middleware/request-id';
+import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerApplicationRoutes } from './routes/applications';
+import { registerAttemptRoutes } from './routes/attempts';
+import { registerAuthRoutes } from './routes/auth';
+import { registerApiReference } from './routes/docs';
+import { registerEndpointRoutes } from './routes/endpoints';
+import { registerEventTypeRoutes } from './routes/event-types';
 import { registerHealth } from './routes/health';
+import { registerMessageRoutes } from './routes/messages';
+import { registerOrganizationRoutes } from './routes/organizations';
 
 /** Routes under /api/v1 that answer without an API key. */
-const PUBLIC_API_PATHS = new Set(['/api/v1/health', '/api/v1/openapi.json']);
+const PUBLIC_API_PATHS = new Set([
+  '/api/v1/health',
+  '/api/v1/openapi.json',
+  '/api/v1/docs',
+  '/api/v1/docs/swagger-ui.css',
+  '/api/v1/docs/swagger-ui-bundle.js',
+]);
 
-export function createApp(deps: ApiDeps) {
-  const log = createLogger('api', deps.config.logLevel);
+export function createApp(appDeps: ApiDeps) {
+  const log = createLogger('api', appDeps.config.logLevel);
+  const deps: ApiDeps = {
+    ...appDeps,
+    dispatcher: appDeps.dispatcher ?? createDispatcher(appDeps.db, appDeps.queue, log),
+    payloadSchemas: appDeps.payloadSchemas ?? createPayloadSchemaChecker(appDeps.db),
+  };
   const app = new OpenAPIHono<ApiEnv>({
     // Every zod rejection (body, query, path) becomes the one 422 shape naming the field.
     defaultHook: (result) => {
@@ -36,9 +58,18 @@ export function createApp(deps: ApiDeps) {
   );
   const authenticate = createAuthenticator(deps.db);
   app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
+  const replayable = idempotency(deps.db);
+  app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : replayable(c, next)));
 
   registerHealth(app, deps);
   registerApplicationRoutes(app, deps);
+  registerEventTypeRoutes(app, deps);
+  registerEndpointRoutes(app, deps);
+  registerMessageRoutes(app, deps);
+  registerAttemptRoutes(app, deps);
+  registerAuthRoutes(app, deps);
+  registerOrganizationRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/api/v1/openapi.json', {
@@ -47,6 +78,8 @@ export function createApp(deps: ApiDeps) {
     security: [{ bearer: [] }],
   });
 
+  registerApiReference(app);
+
   app.all('/api/*', (c) => {
     throw new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`);
   });
@@ -54,7 +87,7 @@ export function createApp(deps: ApiDeps) {
 
   app.notFound((c) => toErrorResponse(new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, log.error));
   app.onError((error, c) => toErrorResponse(error, c, log.error));
-  return app;
+  return Object.assign(app, { dispatcher: deps.dispatcher! });
 }
 
 /** The dashboard is a single-page app: unknown paths get its index.html. */

@@ -1,6 +1,7 @@
 import type { HeraldConfig } from '@herald/core';
 import type { Database } from '@herald/db';
 import type { QueueRuntime } from '@herald/queue';
+import type { Dispatcher } from '@herald/services';
 
 /** Who is calling, resolved from the API key. */
 export interface Principal {
@@ -18,6 +19,10 @@ export interface ApiDeps {
   queue: QueueRuntime;
   /** Directory holding the built dashboard; served at `/` when present. */
   dashboardDir?: string;
+  /** Hands committed messages to the queue; created by the app when absent. */
+  dispatcher?: Dispatcher;
+  /** Enforces event-type JSON Schemas at ingest. */
+  payloadSchemas?: { check(orgId: string, eventType: string, payload: unknown): Promise<void> };
 }
 
 export interface ApiEnv {

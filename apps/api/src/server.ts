@@ -16,12 +16,15 @@ export async function startApiServer(deps: ApiDeps): Promise<RunningApi> {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       resolve({
         url: `http://${host}:${info.port}`,
-        close: () =>
-          new Promise<void>((done) => {
+        close: async () => {
+          await new Promise<void>((done) => {
             server.close(() => done());
             // Idle keep-alive sockets would hold close() open until they time out.
             if ('closeIdleConnections' in server) server.closeIdleConnections();
-          }),
+          });
+          // Messages committed by the last requests still go to the queue before the pools close.
+          await app.dispatcher.flush();
+        },
       });
     });
     server.once('error', reject);

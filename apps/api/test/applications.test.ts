@@ -178,7 +178,16 @@ describe('GET /api/v1/app', () => {
     expect(page.data).toEqual([...apps].reverse());
     expect(page.done).toBe(true);
     expect(page.iterator).toBe(apps[0]!.id);
-    expect(page.prevIterator).toBe(apps[4]!.id);
+    expect(page.prevIterator).toBe(`-${apps[4]!.id}`);
+  });
+
+  it('walks back to the previous page with prevIterator', async () => {
+    const first = await listApps(token, '?limit=2');
+    const second = await listApps(token, `?limit=2&iterator=${first.body.iterator}`);
+    expect(second.body.data.map((a) => a.id)).toEqual([apps[2]!.id, apps[1]!.id]);
+    const back = await listApps(token, `?limit=2&iterator=${encodeURIComponent(second.body.prevIterator!)}`);
+    expect(back.status).toBe(200);
+    expect(back.body.data).toEqual(first.body.data);
   });
 
   it('walks pages of two with the iterator, seeing every application exactly once', async () => {

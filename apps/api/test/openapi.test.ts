@@ -36,3 +36,17 @@ describe('GET /api/v1/openapi.json', () => {
     expect(components?.securitySchemes).toHaveProperty('bearer');
   });
 });
+
+describe('GET /api/v1/docs', () => {
+  it('serves a browsable reference without a key, with its assets from the installed package', async () => {
+    const page = await fetch(`${herald.url}/api/v1/docs`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('/api/v1/openapi.json');
+    for (const asset of ['/api/v1/docs/swagger-ui-bundle.js', '/api/v1/docs/swagger-ui.css']) {
+      const response = await fetch(`${herald.url}${asset}`);
+      expect(response.status, asset).toBe(200);
+      expect((await response.text()).length).toBeGreaterThan(1000);
+    }
+  });
+});

@@ -10,7 +10,8 @@ let svix: Svix;
 beforeAll(async () => {
   herald = await startTestHerald();
   // No retries: a 5xx from Herald should fail the test, not be papered over.
-  svix = new Svix(herald.rootToken, { serverUrl: herald.url, numRetries: 0 });
+  // (`numRetries: 0` is falsy and falls back to the client's default of 2.)
+  svix = new Svix(herald.rootToken, { serverUrl: herald.url, retryScheduleInMs: [] });
 });
 afterAll(async () => {
   await herald?.close();

@@ -3,11 +3,13 @@ import { createLogger } from '@herald/core';
 import type { Database } from '@herald/db';
 import type { QueueRuntime } from '@herald/queue';
 import { fanOutMessage } from './fanout';
+import { DEFAULT_SWEEPER, type SweeperOptions, startSweeper } from './sweeper';
 
 export interface WorkerDeps {
   config: HeraldConfig;
   db: Database;
   queue: QueueRuntime;
+  sweeper?: SweeperOptions;
 }
 
 export interface RunningWorker {
@@ -23,7 +25,11 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   });
   fanout.on('failed', (job, error) => log.warn('fanout failed', { jobId: job?.id, error: error.message }));
   fanout.on('error', (error) => log.error('fanout worker error', { error: error.message }));
+  const sweeper = startSweeper(deps.db, deps.queue, log, deps.sweeper ?? DEFAULT_SWEEPER);
   return {
-    close: () => fanout.close(),
+    async close() {
+      await sweeper.stop();
+      await fanout.close();
+    },
   };
 }

@@ -2,6 +2,34 @@ export { ConfigError, type HeraldConfig, loadConfig, type QueueBackendKind } fro
 export { ERROR_STATUS, type ErrorBody, type ErrorCode, type FieldError, HeraldError, notFound } from './errors';
 export { ID_PREFIXES, type IdKind, isId, newId } from './ids';
 export { createLogger, type Logger } from './logger';
-export { ApplicationIn, type ApplicationOut } from './schemas/application';
-export { type ListPage, ListQuery, Metadata, RatePerSecond, Uid } from './schemas/common';
+export { ApplicationIn, type ApplicationOut, ApplicationPatch } from './schemas/application';
+export { type ListPage, ListQuery, Metadata, Name, NameList, noNul, RatePerSecond, Text, Uid } from './schemas/common';
+export {
+  DEFAULT_SECRET_GRACE_SECONDS,
+  EndpointHeadersIn,
+  type EndpointHeadersOut,
+  EndpointHeadersPatchIn,
+  EndpointIn,
+  type EndpointOut,
+  EndpointPatch,
+  type EndpointSecretOut,
+  EndpointSecretRotateIn,
+  EndpointUpdate,
+  isReservedHeader,
+  isSensitiveHeader,
+  RESERVED_ENDPOINT_HEADERS,
+  SENSITIVE_ENDPOINT_HEADERS,
+} from './schemas/endpoint';
+export {
+  EventTypeIn,
+  EventTypeName,
+  type EventTypeOut,
+  EventTypePatch,
+  EventTypeSchemas,
+  EventTypeUpdate,
+  FeatureFlag,
+  requestedFeatureFlag,
+} from './schemas/event-type';
+export { jsonDepth, MAX_PAYLOAD_DEPTH, MessageIn, type MessageOut } from './schemas/message';
+export { newEndpointSecret, normalizeEndpointSecret } from './secrets';
 export { digestToken, newApiToken, tokenHint } from './tokens';

@@ -2,7 +2,89 @@ export { type BootstrapResult, bootstrap } from './bootstrap';
 export { connectDatabase, type Database, type DatabaseHandle } from './client';
 export { createDatabaseIfMissing, type EmbeddedPostgresHandle, freePort, startEmbeddedPostgres } from './embedded';
 export { MIGRATIONS_FOLDER, migrateDatabase } from './migrate';
-export { type ApiKeyScope, findApiKeyByDigest, issueApiKey } from './queries/api-keys';
-export { applicationOut, findApplication, insertApplication, listApplications } from './queries/applications';
-export { createOrganization } from './queries/organizations';
+export {
+  assertEventTypeSchemasCompile,
+  compilePayloadSchema,
+  createPayloadSchemaChecker,
+  enforcedSchemaVersion,
+  MAX_SCHEMA_NODES,
+  type PayloadSchemaChecker,
+  type PayloadSchemaCheckerOptions,
+} from './payload-schema';
+export {
+  type ApiKeyScope,
+  apiKeyOut,
+  findApiKey,
+  findApiKeyByDigest,
+  issueApiKey,
+  listApiKeys,
+  revokeApiKey,
+  revokeApplicationKeys,
+} from './queries/api-keys';
+export {
+  type ApplicationChanges,
+  applicationOut,
+  deleteApplication,
+  findApplication,
+  insertApplication,
+  isUniqueViolation,
+  listApplications,
+  updateApplication,
+} from './queries/applications';
+export {
+  type AttemptFilter,
+  attemptOut,
+  findAttempt,
+  listAttempts,
+  listEndpointMessages,
+  listMessageDestinations,
+  MESSAGE_STATUS,
+  type MessageStatusText,
+} from './queries/attempts';
+export {
+  deleteEndpoint,
+  type EndpointRow,
+  type EndpointScope,
+  endpointHeadersOut,
+  endpointOut,
+  endpointUidTaken,
+  findEndpoint,
+  getEndpointHeaders,
+  getEndpointSecret,
+  insertEndpoint,
+  listEndpoints,
+  patchEndpoint,
+  patchEndpointHeaders,
+  replaceEndpointHeaders,
+  rotateEndpointSecret,
+  updateEndpoint,
+} from './queries/endpoints';
+export {
+  createEventType,
+  deleteEventType,
+  type EventTypeListQuery,
+  eventTypeOut,
+  findEventType,
+  listEventTypes,
+  patchEventType,
+  upsertEventType,
+} from './queries/event-types';
+export {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  deleteExpiredIdempotencyKeys,
+  IDEMPOTENCY_WINDOW_MS,
+  type IdempotencyClaim,
+  releaseIdempotencyKey,
+} from './queries/idempotency';
+export {
+  findMessage,
+  findUndispatched,
+  insertMessage,
+  listMessages,
+  type MessageFilter,
+  markDispatched,
+  messageOut,
+} from './queries/messages';
+export { createOrganization, findOrganization, listOrganizations, organizationOut } from './queries/organizations';
 export * as schema from './schema';

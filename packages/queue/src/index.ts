@@ -1,2 +1,10 @@
 export { JOBS, type JobName, type JobPayload } from './catalog';
-export { type AnyWorker, createQueueRuntime, type JobHandler, prepareQueueStore, type QueueRuntime, type QueueSettings } from './runtime';
+export {
+  type AnyWorker,
+  createQueueRuntime,
+  type JobHandler,
+  prepareQueueStore,
+  type QueueRuntime,
+  type QueueSettings,
+  type ScheduledJob,
+} from './runtime';

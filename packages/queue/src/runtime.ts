@@ -21,6 +21,12 @@ export type AnyQueue = Queue<any, any, string, any, any, string, any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: see above
 export type AnyWorker = Worker<any, any, string, any, any, any>;
 
+export interface ScheduledJob<N extends JobName> {
+  payload: JobPayload<N>;
+  /** Run no earlier than this many milliseconds from now. */
+  delayMs?: number;
+}
+
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: Job) => Promise<void>;
 
 /**
@@ -29,8 +35,9 @@ export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: Job) =
  */
 export interface QueueRuntime {
   readonly kind: QueueBackendKind;
-  enqueue<N extends JobName>(name: N, payload: JobPayload<N>): Promise<void>;
-  enqueueMany<N extends JobName>(name: N, payloads: JobPayload<N>[]): Promise<void>;
+  enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options?: { delayMs?: number }): Promise<void>;
+  /** One round trip for many jobs (BullMQ `addBulk`). */
+  enqueueMany<N extends JobName>(name: N, jobs: ScheduledJob<N>[]): Promise<void>;
   work<N extends JobName>(name: N, handler: JobHandler<N>, options?: { concurrency?: number }): AnyWorker;
   /** Resolves when the queue store answers; used by the health check. */
   ping(timeoutMs?: number): Promise<void>;
@@ -89,19 +96,19 @@ export function createQueueRuntime(settings: QueueSettings): QueueRuntime {
   return {
     kind: settings.kind,
 
-    async enqueue(name, payload) {
+    async enqueue(name, payload, options = {}) {
       const spec = JOBS[name];
       const data = spec.payload.parse(payload);
-      await queue(name).add(name, data, { ...spec.options, jobId: spec.jobId(data) });
+      await queue(name).add(name, data, { ...spec.options, jobId: spec.jobId(data), delay: Math.max(0, options.delayMs ?? 0) });
     },
 
-    async enqueueMany(name, payloads) {
-      if (payloads.length === 0) return;
+    async enqueueMany(name, jobs) {
+      if (jobs.length === 0) return;
       const spec = JOBS[name];
       await queue(name).addBulk(
-        payloads.map((payload) => {
-          const data = spec.payload.parse(payload);
-          return { name, data, opts: { ...spec.options, jobId: spec.jobId(data) } };
+        jobs.map((job) => {
+          const data = spec.payload.parse(job.payload);
+          return { name, data, opts: { ...spec.options, jobId: spec.jobId(data), delay: Math.max(0, job.delayMs ?? 0) } };
         }),
       );
     },

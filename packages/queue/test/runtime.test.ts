@@ -29,7 +29,11 @@ describe.each(QUEUE_BACKENDS)('queue runtime on %s', (backend) => {
     // Enqueue twice before any worker exists: the deterministic job id makes the second a no-op.
     await queue.enqueue('fanout', { messageId: 'msg_same' });
     await queue.enqueue('fanout', { messageId: 'msg_same' });
-    await queue.enqueueMany('fanout', [{ messageId: 'msg_a' }, { messageId: 'msg_b' }, { messageId: 'msg_a' }]);
+    await queue.enqueueMany('fanout', [
+      { payload: { messageId: 'msg_a' } },
+      { payload: { messageId: 'msg_b' } },
+      { payload: { messageId: 'msg_a' } },
+    ]);
     const worker = queue.work('fanout', async ({ messageId }) => {
       seen.push(messageId);
       if (seen.length === 3) release();

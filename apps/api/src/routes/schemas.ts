@@ -1,4 +1,4 @@
-import { ApplicationIn, ListQuery } from '@herald/core';
+import { ApplicationIn, ApplicationPatch, ListQuery } from '@herald/core';
 import { z } from '@hono/zod-openapi';
 
 /** OpenAPI-named wrappers around the core wire schemas. */
@@ -18,9 +18,15 @@ export const errorResponses = {
   422: { description: 'A field failed validation', content: { 'application/json': { schema: ErrorOut } } },
 } as const;
 
+export const notFoundResponse = (what: string) => ({ ...errorResponses[400], description: `No such ${what}` });
+export const conflictResponse = (what: string) => ({ ...errorResponses[400], description: what });
+export const noContent = { description: 'Done; no body' } as const;
+
 // Re-wrapped with this package's `z`, which carries `.openapi()`; the core
 // schemas stay free of any HTTP or OpenAPI concern.
 export const ApplicationInSchema = z.strictObject(ApplicationIn.shape).openapi('ApplicationIn');
+
+export const ApplicationPatchSchema = z.strictObject(ApplicationPatch.shape).openapi('ApplicationPatch');
 
 export const ApplicationOutSchema = z
   .object({

@@ -1,7 +1,8 @@
-import { digestToken, newApiToken, newId, tokenHint } from '@herald/core';
-import { eq } from 'drizzle-orm';
+import { digestToken, type ListQuery, newApiToken, newId, tokenHint } from '@herald/core';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { apiKeys } from '../schema';
+import { keyset, toPage } from './pagination';
 
 export type ApiKeyScope = 'root' | 'org' | 'app';
 
@@ -12,6 +13,7 @@ export interface IssueApiKeyInput {
   appId?: string | null;
   /** A token chosen by the operator (HERALD_ADMIN_TOKEN); otherwise a random one. */
   token?: string;
+  expiresAt?: Date | null;
 }
 
 /** Returns the token once; only its digest is stored. */
@@ -27,6 +29,7 @@ export async function issueApiKey(db: Database, input: IssueApiKeyInput) {
       name: input.name,
       digest: digestToken(token),
       hint: tokenHint(token),
+      expiresAt: input.expiresAt ?? null,
     })
     .returning();
   return { key: key!, token };
@@ -46,4 +49,50 @@ export async function findApiKeyByDigest(db: Database, digest: string) {
     .where(eq(apiKeys.digest, digest))
     .limit(1);
   return key;
+}
+
+/** What a listing shows of a key: never the token, never its digest. */
+export function apiKeyOut(row: typeof apiKeys.$inferSelect) {
+  return {
+    id: row.id,
+    orgId: row.orgId,
+    appId: row.appId,
+    scope: row.scope,
+    name: row.name,
+    hint: row.hint,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export async function listApiKeys(db: Database, orgId: string, query: ListQuery) {
+  const page = keyset(apiKeys.id, query, eq(apiKeys.orgId, orgId));
+  const rows = await db.select().from(apiKeys).where(page.where).orderBy(page.orderBy).limit(page.limit);
+  return toPage(rows, query, apiKeyOut);
+}
+
+export async function findApiKey(db: Database, orgId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.id, id)))
+    .limit(1);
+  return row;
+}
+
+/** Revocation is a timestamp, so the key stays listed and auditable; auth caches forget it within a second. */
+export async function revokeApiKey(db: Database, orgId: string, id: string): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+}
+
+/** Svix `expire-all`: every app-scoped key of one application stops working. */
+export async function revokeApplicationKeys(db: Database, orgId: string, appId: string, at: Date): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ expiresAt: at })
+    .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.appId, appId), eq(apiKeys.scope, 'app'), isNull(apiKeys.revokedAt)));
 }

@@ -54,3 +54,34 @@ export async function listApplications(db: Database, orgId: string, query: ListQ
   const rows = await db.select().from(applications).where(page.where).orderBy(page.orderBy).limit(page.limit);
   return toPage(rows, query, applicationOut);
 }
+
+export type ApplicationChanges = Partial<Pick<ApplicationRow, 'name' | 'uid' | 'rateLimit' | 'throttleRate' | 'metadata'>>;
+
+/** Applies changes; undefined when the new `uid` is taken in this organization. */
+export async function updateApplication(db: Database, orgId: string, id: string, changes: ApplicationChanges) {
+  try {
+    const [row] = await db
+      .update(applications)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(and(eq(applications.orgId, orgId), eq(applications.id, id)))
+      .returning();
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Deletes the application and, by cascade, its endpoints, messages and deliveries. */
+export async function deleteApplication(db: Database, orgId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(applications)
+    .where(and(eq(applications.orgId, orgId), eq(applications.id, id)))
+    .returning({ id: applications.id });
+  return rows.length > 0;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  return code === '23505';
+}

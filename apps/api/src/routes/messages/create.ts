@@ -1,0 +1,55 @@
+import { HeraldError, isId, notFound } from '@herald/core';
+import { findApplication, insertApplication, insertMessage, messageOut } from '@herald/db';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ApiDeps, ApiEnv, Principal } from '../../context';
+import { resolveApplication } from '../../tenancy';
+import { QueryBool } from '../query';
+import { errorResponses } from '../schemas';
+import { AppParam, MessageInSchema, MessageOutSchema } from './schemas';
+
+const route = createRoute({
+  method: 'post',
+  path: '/api/v1/app/{app_id}/msg',
+  tags: ['Message'],
+  summary: 'Publish a message: committed before the answer, then fanned out to every matching endpoint',
+  request: {
+    params: AppParam,
+    query: z.object({ with_content: QueryBool.optional() }),
+    body: { required: true, content: { 'application/json': { schema: MessageInSchema } } },
+  },
+  responses: {
+    202: { description: 'Committed; delivery follows', content: { 'application/json': { schema: MessageOutSchema } } },
+    404: { ...errorResponses[400], description: 'No such application' },
+    409: { ...errorResponses[400], description: 'The eventId was already used in this application' },
+    ...errorResponses,
+  },
+});
+
+/** Svix creates the application on first message when the body carries `application`. */
+async function applicationForMessage(deps: ApiDeps, principal: Principal, idOrUid: string, application: unknown) {
+  const existing = await findApplication(deps.db, principal.orgId, idOrUid);
+  if (existing || !application || principal.scope === 'app') return await resolveApplication(deps.db, principal, idOrUid);
+  if (isId('application', idOrUid)) throw notFound('application');
+  const spec = application as { name: string; uid?: string | null };
+  if (spec.uid && spec.uid !== idOrUid) {
+    throw new HeraldError('validation', 'body.application.uid must match the application in the path', [
+      { path: 'body.application.uid', message: 'must match the path' },
+    ]);
+  }
+  const created = await insertApplication(deps.db, principal.orgId, { ...spec, uid: idOrUid } as never);
+  // Lost a race with a concurrent first message: use the winner's row.
+  return created ?? (await resolveApplication(deps.db, principal, idOrUid));
+}
+
+export function registerCreateMessage(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
+  app.openapi(route, async (c) => {
+    const principal = c.get('principal');
+    const input = c.req.valid('json');
+    const application = await applicationForMessage(deps, principal, c.req.valid('param').app_id, input.application);
+    await deps.payloadSchemas?.check(principal.orgId, input.eventType, input.payload);
+    const row = await insertMessage(deps.db, { orgId: principal.orgId, appId: application.id }, input);
+    if (!row) throw new HeraldError('conflict', `a message with eventId "${input.eventId}" already exists in this application`);
+    deps.dispatcher?.schedule({ id: row.id, deliverAt: row.deliverAt });
+    return c.json(messageOut(row, c.req.valid('query').with_content ?? true), 202);
+  });
+}

@@ -1,0 +1,21 @@
+import { MessageIn } from '@herald/core';
+import { z } from '@hono/zod-openapi';
+import { ApplicationInSchema } from '../schemas';
+
+export const MessageInSchema = z.strictObject({ ...MessageIn.shape, application: ApplicationInSchema.nullish() }).openapi('MessageIn');
+
+export const MessageOutSchema = z
+  .object({
+    id: z.string(),
+    eventType: z.string(),
+    eventId: z.string().nullable(),
+    payload: z.unknown(),
+    channels: z.array(z.string()).nullable(),
+    tags: z.array(z.string()).nullable(),
+    deliverAt: z.string().nullable(),
+    timestamp: z.string(),
+  })
+  .openapi('MessageOut');
+
+export const AppParam = z.object({ app_id: z.string().min(1).max(256) });
+export const MessageParams = AppParam.extend({ msg_id: z.string().min(1).max(256) });

@@ -1,0 +1,50 @@
+import type { Logger } from '@herald/core';
+import type { Database } from '@herald/db';
+import type { QueueRuntime } from '@herald/queue';
+import { sweepUndispatched } from '@herald/services';
+
+export interface SweeperOptions {
+  /** Pause between sweeps. */
+  intervalMs: number;
+  /** A message younger than this is left to the API's own hand-over. */
+  graceMs: number;
+}
+
+export const DEFAULT_SWEEPER: SweeperOptions = { intervalMs: 5000, graceMs: 5000 };
+
+/**
+ * Re-dispatches messages that were committed but never reached the queue
+ * (API crash between commit and hand-over, queue outage). Runs in every worker;
+ * an advisory lock lets one sweep at a time.
+ */
+export function startSweeper(db: Database, queue: QueueRuntime, log: Logger, options: SweeperOptions) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const tick = async () => {
+    try {
+      // Drain the backlog in batches before waiting again.
+      for (let swept = 1; swept > 0 && !stopped; ) {
+        swept = await sweepUndispatched(db, queue, { graceMs: options.graceMs });
+        if (swept > 0) log.info('outbox sweeper dispatched messages', { messages: swept });
+      }
+    } catch (error) {
+      log.warn('outbox sweep failed; will retry', { error: error instanceof Error ? error.message : String(error) });
+    }
+    if (!stopped) {
+      timer = setTimeout(() => {
+        running = tick();
+      }, options.intervalMs);
+    }
+  };
+  running = tick();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { createDispatcher, type DispatchableMessage, type Dispatcher, dispatchMessages, sweepUndispatched } from './dispatch';
