@@ -1,5 +1,5 @@
 import { startApiServer } from '@herald/api';
-import { newApiToken, newId } from '@herald/core';
+import { newApiToken, newEndpointSecret, newId } from '@herald/core';
 import { bootstrap, schema } from '@herald/db';
 import { createQueueRuntime } from '@herald/queue';
 import { startWorker } from '@herald/worker';
@@ -41,7 +41,7 @@ describe('transactional outbox', () => {
     const app = await call<{ id: string }>(api.url, 'POST', '/api/v1/app', { token, json: { name: 'a' } });
     await database.db
       .insert(schema.endpoints)
-      .values({ id: newId('endpoint'), orgId, appId: app.body.id, url: 'https://x.test', secret: 'whsec_x' });
+      .values({ id: newId('endpoint'), orgId, appId: app.body.id, url: 'http://127.0.0.1:9/x', secret: newEndpointSecret() });
 
     await redis.stop();
     const started = Date.now();
@@ -59,7 +59,7 @@ describe('transactional outbox', () => {
     expect(await row(), 'still undispatched once the hand-over gave up').toMatchObject({ dispatchedAt: null });
 
     redis = await startTestRedis({ port: redis.port });
-    const worker = startWorker({ config, db: database.db, queue, sweeper: { intervalMs: 200, graceMs: 0 } });
+    const worker = startWorker({ config, db: database.db, queue, sweeper: { intervalMs: 200, graceMs: 0, deliveryGraceMs: 30_000 } });
     cleanups.push(() => worker.close());
 
     const deliveries = await waitFor(async () => {

@@ -1,5 +1,5 @@
 import type { ErrorBody, ListPage, MessageOut } from '@herald/core';
-import { newId } from '@herald/core';
+import { newEndpointSecret, newId } from '@herald/core';
 import { schema } from '@herald/db';
 import { startWorker } from '@herald/worker';
 import { eq } from 'drizzle-orm';
@@ -250,7 +250,7 @@ describe('dispatch', () => {
     try {
       const [endpoint] = await herald.database.db
         .insert(schema.endpoints)
-        .values({ id: newId('endpoint'), orgId: herald.orgId, appId, url: 'https://example.test/h', secret: 'whsec_x' })
+        .values({ id: newId('endpoint'), orgId: herald.orgId, appId, url: 'http://127.0.0.1:9/h', secret: newEndpointSecret() })
         .returning();
       const response = await publish({ eventType: 'ship.it', payload: {} });
       const deadline = Date.now() + 15_000;

@@ -8,12 +8,15 @@ const { deliveries, endpoints, messages } = schema;
  * Creates one delivery per endpoint that matches the message: same
  * application, enabled, event type in its filter (or no filter), a shared
  * channel (or no channel filter). Runs any number of times with the same
- * outcome: the (message, endpoint) unique key absorbs repeats.
+ * outcome: the (message, endpoint) unique key absorbs repeats. Returns the deliveries
+ * this run created; the caller queues their first attempt (deliveries created
+ * by an earlier run that died before queuing are found by the sweeper).
  */
-export async function fanOutMessage(db: Database, messageId: string): Promise<{ created: number }> {
+export async function fanOutMessage(db: Database, messageId: string): Promise<{ created: number; deliveryIds: string[] }> {
+  const none = { created: 0, deliveryIds: [] };
   const [message] = await db.select().from(messages).where(eq(messages.id, messageId)).limit(1);
   // Deleted with its application in the meantime: nothing left to deliver.
-  if (!message) return { created: 0 };
+  if (!message) return none;
 
   const channelMatch =
     message.channels && message.channels.length > 0
@@ -30,21 +33,28 @@ export async function fanOutMessage(db: Database, messageId: string): Promise<{ 
         channelMatch,
       ),
     );
-  if (matching.length === 0) return { created: 0 };
+  if (matching.length === 0) return none;
 
-  const inserted = await db
-    .insert(deliveries)
-    .values(
-      matching.map((endpoint) => ({
-        id: newId('delivery'),
-        orgId: message.orgId,
-        appId: message.appId,
-        messageId: message.id,
-        endpointId: endpoint.id,
-        nextAttemptAt: sql`now()`,
-      })),
-    )
-    .onConflictDoNothing({ target: [deliveries.messageId, deliveries.endpointId] })
-    .returning({ id: deliveries.id });
-  return { created: inserted.length };
+  // Large fan-outs go in chunks: one statement per thousand endpoints keeps each insert bounded.
+  const deliveryIds: string[] = [];
+  for (let start = 0; start < matching.length; start += FANOUT_CHUNK) {
+    const inserted = await db
+      .insert(deliveries)
+      .values(
+        matching.slice(start, start + FANOUT_CHUNK).map((endpoint) => ({
+          id: newId('delivery'),
+          orgId: message.orgId,
+          appId: message.appId,
+          messageId: message.id,
+          endpointId: endpoint.id,
+          nextAttemptAt: sql`now()`,
+        })),
+      )
+      .onConflictDoNothing({ target: [deliveries.messageId, deliveries.endpointId] })
+      .returning({ id: deliveries.id });
+    deliveryIds.push(...inserted.map((row) => row.id));
+  }
+  return { created: deliveryIds.length, deliveryIds };
 }
+
+const FANOUT_CHUNK = 1000;

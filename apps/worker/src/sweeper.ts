@@ -1,21 +1,24 @@
 import type { Logger } from '@herald/core';
 import type { Database } from '@herald/db';
 import type { QueueRuntime } from '@herald/queue';
-import { sweepUndispatched } from '@herald/services';
+import { sweepOverdueDeliveries, sweepUndispatched } from '@herald/services';
 
 export interface SweeperOptions {
   /** Pause between sweeps. */
   intervalMs: number;
   /** A message younger than this is left to the API's own hand-over. */
   graceMs: number;
+  /** A delivery overdue by more than this has lost its job (or its worker) and is queued again. */
+  deliveryGraceMs: number;
 }
 
-export const DEFAULT_SWEEPER: SweeperOptions = { intervalMs: 5000, graceMs: 5000 };
+export const DEFAULT_SWEEPER: SweeperOptions = { intervalMs: 5000, graceMs: 5000, deliveryGraceMs: 30_000 };
 
 /**
  * Re-dispatches messages that were committed but never reached the queue
- * (API crash between commit and hand-over, queue outage). Runs in every worker;
- * an advisory lock lets one sweep at a time.
+ * (API crash between commit and hand-over, queue outage), and queues again
+ * deliveries whose job was lost or whose worker died holding them. Runs in
+ * every worker; advisory locks let one sweep at a time.
  */
 export function startSweeper(db: Database, queue: QueueRuntime, log: Logger, options: SweeperOptions) {
   let timer: NodeJS.Timeout | undefined;
@@ -29,6 +32,8 @@ export function startSweeper(db: Database, queue: QueueRuntime, log: Logger, opt
         swept = await sweepUndispatched(db, queue, { graceMs: options.graceMs });
         if (swept > 0) log.info('outbox sweeper dispatched messages', { messages: swept });
       }
+      const requeued = await sweepOverdueDeliveries(db, queue, { graceMs: options.deliveryGraceMs });
+      if (requeued > 0) log.info('sweeper queued overdue deliveries again', { deliveries: requeued });
     } catch (error) {
       log.warn('outbox sweep failed; will retry', { error: error instanceof Error ? error.message : String(error) });
     }

@@ -1,35 +1,69 @@
 import type { HeraldConfig } from '@herald/core';
 import { createLogger } from '@herald/core';
 import type { Database } from '@herald/db';
-import type { QueueRuntime } from '@herald/queue';
+import { createAddressPolicy, createWebhookSender, type WebhookSender } from '@herald/delivery';
+import type { AnyWorker, QueueRuntime } from '@herald/queue';
+import { createDeliveryEngine } from './deliver';
 import { fanOutMessage } from './fanout';
+import { sendOperationalEvent } from './operational';
 import { DEFAULT_SWEEPER, type SweeperOptions, startSweeper } from './sweeper';
+
+export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
 
 export interface WorkerDeps {
   config: HeraldConfig;
   db: Database;
   queue: QueueRuntime;
   sweeper?: SweeperOptions;
+  /** Replaces the outbound HTTP client (tests pin DNS answers with it). */
+  sender?: WebhookSender;
 }
 
 export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** Registers a BullMQ worker for every job in the catalog this process handles. */
+/** Registers a BullMQ worker for every job in the catalog, plus the sweeper. */
 export function startWorker(deps: WorkerDeps): RunningWorker {
-  const log = createLogger('worker', deps.config.logLevel);
-  const fanout = deps.queue.work('fanout', async ({ messageId }) => {
-    const { created } = await fanOutMessage(deps.db, messageId);
-    log.debug('fanned out', { messageId, deliveries: created });
+  const { config, db, queue } = deps;
+  const log = createLogger('worker', config.logLevel);
+  const sender =
+    deps.sender ??
+    createWebhookSender({
+      timeoutMs: config.delivery.timeoutMs,
+      policy: createAddressPolicy({ allowlist: config.delivery.outboundAllowlist, httpsOnly: config.delivery.httpsOnly }),
+      userAgent: USER_AGENT,
+    });
+  // The operator's own endpoint is configuration, not tenant input: the SSRF guard does not apply to it.
+  const operationalSender = createWebhookSender({
+    timeoutMs: config.delivery.timeoutMs,
+    policy: createAddressPolicy({ allowlist: ['0.0.0.0/0', '::/0'] }),
+    userAgent: USER_AGENT,
   });
-  fanout.on('failed', (job, error) => log.warn('fanout failed', { jobId: job?.id, error: error.message }));
-  fanout.on('error', (error) => log.error('fanout worker error', { error: error.message }));
-  const sweeper = startSweeper(deps.db, deps.queue, log, deps.sweeper ?? DEFAULT_SWEEPER);
+  const deliver = createDeliveryEngine({ config, db, queue, sender, log });
+
+  const workers: AnyWorker[] = [
+    queue.work('fanout', async ({ messageId }) => {
+      const { deliveryIds } = await fanOutMessage(db, messageId);
+      await queue.enqueueMany(
+        'deliver',
+        deliveryIds.map((deliveryId) => ({ payload: { deliveryId } })),
+      );
+    }),
+    queue.work('deliver', deliver, { concurrency: config.delivery.concurrency }),
+    queue.work('operational', (event) => sendOperationalEvent({ config, db, sender: operationalSender }, event), { concurrency: 5 }),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job, error) => log.warn('job failed', { queue: worker.name, jobId: job?.id, error: error.message }));
+    worker.on('error', (error) => log.error('worker error', { queue: worker.name, error: error.message }));
+  }
+  const sweeper = startSweeper(db, queue, log, deps.sweeper ?? DEFAULT_SWEEPER);
   return {
     async close() {
       await sweeper.stop();
-      await fanout.close();
+      await Promise.all(workers.map((w) => w.close()));
+      if (!deps.sender) await sender.close();
+      await operationalSender.close();
     },
   };
 }

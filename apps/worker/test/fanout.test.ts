@@ -1,4 +1,4 @@
-import { newId } from '@herald/core';
+import { newEndpointSecret, newId } from '@herald/core';
 import { createOrganization, insertApplication, schema } from '@herald/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,14 @@ async function seed(database: Db) {
   const endpoint = async (overrides: Partial<typeof schema.endpoints.$inferInsert> = {}) => {
     const [row] = await db
       .insert(schema.endpoints)
-      .values({ id: newId('endpoint'), orgId: org.id, appId: app.id, url: 'https://example.test/hook', secret: 'whsec_test', ...overrides })
+      .values({
+        id: newId('endpoint'),
+        orgId: org.id,
+        appId: app.id,
+        url: 'http://127.0.0.1:9/hook',
+        secret: newEndpointSecret(),
+        ...overrides,
+      })
       .returning();
     return row!;
   };
@@ -31,7 +38,7 @@ async function seed(database: Db) {
   const otherApp = (await insertApplication(db, org.id, { name: 'other' }))!;
   await db
     .insert(schema.endpoints)
-    .values({ id: newId('endpoint'), orgId: org.id, appId: otherApp.id, url: 'https://example.test/other', secret: 'whsec_test' });
+    .values({ id: newId('endpoint'), orgId: org.id, appId: otherApp.id, url: 'http://127.0.0.1:9/other', secret: newEndpointSecret() });
   const [message] = await db
     .insert(schema.messages)
     .values({ id: newId('message'), orgId: org.id, appId: app.id, eventType: 'invoice.paid', payload: { amount: 1 }, channels: ['eu'] })
@@ -53,9 +60,9 @@ describe('fan-out', () => {
 
   it('creates one pending delivery per matching endpoint, and none twice', async () => {
     const { message, matching } = await seed(database);
-    expect(await fanOutMessage(database.db, message.id)).toEqual({ created: 3 });
+    expect((await fanOutMessage(database.db, message.id)).created).toBe(3);
     // Repeats (a retried job, the sweeper) change nothing.
-    expect(await fanOutMessage(database.db, message.id)).toEqual({ created: 0 });
+    expect((await fanOutMessage(database.db, message.id)).created).toBe(0);
     const rows = await deliveriesOf(database, message.id);
     expect(rows.map((r) => r.endpointId).sort()).toEqual(
       Object.values(matching)
@@ -66,13 +73,13 @@ describe('fan-out', () => {
   });
 
   it('does nothing for a message that no longer exists', async () => {
-    expect(await fanOutMessage(database.db, newId('message'))).toEqual({ created: 0 });
+    expect((await fanOutMessage(database.db, newId('message'))).created).toBe(0);
   });
 
   it('gives a message without channels only to endpoints without a channel filter', async () => {
     const { message } = await seed(database);
     await database.db.update(schema.messages).set({ channels: null }).where(eq(schema.messages.id, message.id));
-    expect(await fanOutMessage(database.db, message.id)).toEqual({ created: 2 });
+    expect((await fanOutMessage(database.db, message.id)).created).toBe(2);
   });
 });
 

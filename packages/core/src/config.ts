@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -36,6 +37,44 @@ const brokerList = optionalString.transform((value, ctx) => {
   return brokers.length > 0 ? brokers : undefined;
 });
 
+/** Comma-separated list, each item checked by `item`; empty means unset. */
+const commaList = <T>(what: string, item: (text: string) => T | undefined) =>
+  optionalString.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const items: T[] = [];
+    for (const text of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
+      const parsed = item(text);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is not ${what}` });
+        return z.NEVER;
+      }
+      items.push(parsed);
+    }
+    return items;
+  });
+
+const seconds = (text: string) => (/^\d{1,7}$/.test(text) ? Number(text) : undefined);
+
+const cidr = (text: string) => {
+  const [address, prefix, extra] = text.split('/');
+  const family = address ? isIP(address) : 0;
+  if (!family || extra !== undefined) return undefined;
+  if (prefix === undefined) return text;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128) ? text : undefined;
+};
+
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1');
+
+/** Svix's schedule after the first, immediate attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
+
 const EnvSchema = z.object({
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(8080),
   HOST: optionalString.default('127.0.0.1'),
@@ -57,6 +96,23 @@ const EnvSchema = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  HERALD_RETRY_SCHEDULE: commaList('a number of seconds', seconds),
+  HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number({ error: 'must be milliseconds' }).int().min(100).max(300_000).default(15_000),
+  HERALD_OUTBOUND_ALLOWLIST: commaList('an IP address or CIDR', cidr),
+  HERALD_HTTPS_ONLY: flag,
+  HERALD_OPERATIONAL_WEBHOOK_URL: url(['http:', 'https:']),
+  HERALD_OPERATIONAL_WEBHOOK_SECRET: optionalString.refine(
+    (value) => value === undefined || /^(whsec_)?[A-Za-z0-9+/=]{32,100}$/.test(value),
+    {
+      message: 'must be a whsec_ secret (base64, 24 to 64 bytes)',
+    },
+  ),
+  HERALD_ENDPOINT_DISABLE_AFTER_S: z.coerce
+    .number({ error: 'must be seconds' })
+    .int()
+    .min(60)
+    .default(5 * 24 * 3600),
+  HERALD_WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1000).default(50),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -73,6 +129,19 @@ export interface HeraldConfig {
   adminToken: string | undefined;
   queueBackend: QueueBackendKind;
   queuePrefix: string;
+  delivery: {
+    /** Seconds to wait before each retry; attempts = 1 + its length. */
+    retryScheduleS: number[];
+    timeoutMs: number;
+    /** CIDRs outbound requests may reach although they are private, loopback, etc. */
+    outboundAllowlist: string[];
+    httpsOnly: boolean;
+    /** An endpoint failing without a success for this long is disabled. */
+    disableAfterS: number;
+    concurrency: number;
+  };
+  /** Where operational events (endpoint.disabled, message.attempt.*) are sent, signed with `secret`. */
+  operationalWebhook: { url: string; secret: string } | undefined;
   /** Larger request bodies are refused with 413. */
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -96,6 +165,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   if (env.HERALD_QUEUE_BACKEND?.trim() === 'redis' && !env.REDIS_URL?.trim()) {
     problems.push('HERALD_QUEUE_BACKEND: is "redis" but REDIS_URL is not set');
   }
+  if (Boolean(env.HERALD_OPERATIONAL_WEBHOOK_URL?.trim()) !== Boolean(env.HERALD_OPERATIONAL_WEBHOOK_SECRET?.trim())) {
+    problems.push('HERALD_OPERATIONAL_WEBHOOK_SECRET: HERALD_OPERATIONAL_WEBHOOK_URL and its secret are set together');
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -108,6 +180,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     adminToken: e.HERALD_ADMIN_TOKEN,
     queueBackend: e.HERALD_QUEUE_BACKEND ?? (e.REDIS_URL ? 'redis' : 'postgres'),
     queuePrefix: e.HERALD_QUEUE_PREFIX,
+    delivery: {
+      retryScheduleS: e.HERALD_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE_S,
+      timeoutMs: e.HERALD_DELIVERY_TIMEOUT_MS,
+      outboundAllowlist: e.HERALD_OUTBOUND_ALLOWLIST ?? [],
+      httpsOnly: e.HERALD_HTTPS_ONLY,
+      disableAfterS: e.HERALD_ENDPOINT_DISABLE_AFTER_S,
+      concurrency: e.HERALD_WORKER_CONCURRENCY,
+    },
+    operationalWebhook:
+      e.HERALD_OPERATIONAL_WEBHOOK_URL && e.HERALD_OPERATIONAL_WEBHOOK_SECRET
+        ? { url: e.HERALD_OPERATIONAL_WEBHOOK_URL, secret: e.HERALD_OPERATIONAL_WEBHOOK_SECRET }
+        : undefined,
     maxBodyBytes: e.HERALD_MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
   };

@@ -1,4 +1,4 @@
-export { ConfigError, type HeraldConfig, loadConfig, type QueueBackendKind } from './config';
+export { ConfigError, DEFAULT_RETRY_SCHEDULE_S, type HeraldConfig, loadConfig, type QueueBackendKind } from './config';
 export { ERROR_STATUS, type ErrorBody, type ErrorCode, type FieldError, HeraldError, notFound } from './errors';
 export { ID_PREFIXES, type IdKind, isId, newId } from './ids';
 export { createLogger, type Logger } from './logger';

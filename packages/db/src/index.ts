@@ -42,6 +42,22 @@ export {
   type MessageStatusText,
 } from './queries/attempts';
 export {
+  type AttemptOutcome,
+  type AttemptRecord,
+  acquireCircuitProbe,
+  type ClaimedDelivery,
+  claimDelivery,
+  deadLetterWithoutAttempt,
+  disableEndpoint,
+  type EndpointHealthPolicy,
+  findOverdueDeliveries,
+  recordAttempt,
+  releaseDelivery,
+  requeueDeliveries,
+  takeThrottleToken,
+  updateEndpointHealth,
+} from './queries/deliveries';
+export {
   deleteEndpoint,
   type EndpointRow,
   type EndpointScope,

@@ -19,6 +19,45 @@ export const JOBS = {
       removeOnFail: { age: 7 * 24 * 3600 },
     } satisfies JobsOptions,
   },
+  /** One attempt at one delivery (message × endpoint). `due` tells retries apart. */
+  deliver: {
+    queue: 'deliver',
+    payload: z.object({
+      deliveryId: z.string().min(1),
+      /** When the attempt is due (ms since epoch); part of the job id, so each retry is its own job. */
+      due: z.number().int().nonnegative().optional(),
+      /** Resent by a person (resend, recover, replay): recorded as a manual attempt. */
+      manual: z.boolean().optional(),
+    }),
+    jobId: (p: { deliveryId: string; due?: number | undefined; manual?: boolean | undefined }) =>
+      `deliver.${p.deliveryId}.${p.due ?? 0}${p.manual ? '.m' : ''}`,
+    options: {
+      // Only infrastructure failures (database unreachable) reach BullMQ's own retries;
+      // receiver failures are attempts, scheduled by the delivery engine itself.
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1000 },
+      // Removed at once, so a later retry or sweep with the same id is not mistaken for a duplicate.
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    } satisfies JobsOptions,
+  },
+  /** An operational webhook (endpoint.disabled, message.attempt.*) to the operator's endpoint. */
+  operational: {
+    queue: 'operational',
+    payload: z.object({
+      key: z.string().min(1).max(200),
+      type: z.enum(['endpoint.disabled', 'message.attempt.failing', 'message.attempt.exhausted', 'message.attempt.recovered']),
+      endpointId: z.string().min(1),
+      deliveryId: z.string().min(1).optional(),
+    }),
+    jobId: (p: { key: string }) => `op.${p.key}`,
+    options: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    } satisfies JobsOptions,
+  },
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -96,19 +96,19 @@ export function createQueueRuntime(settings: QueueSettings): QueueRuntime {
   return {
     kind: settings.kind,
 
-    async enqueue(name, payload, options = {}) {
+    async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: { delayMs?: number } = {}) {
       const spec = JOBS[name];
-      const data = spec.payload.parse(payload);
-      await queue(name).add(name, data, { ...spec.options, jobId: spec.jobId(data), delay: Math.max(0, options.delayMs ?? 0) });
+      const data = spec.payload.parse(payload) as JobPayload<N>;
+      await queue(name).add(name, data, { ...spec.options, jobId: jobIdOf(name, data), delay: Math.max(0, options.delayMs ?? 0) });
     },
 
-    async enqueueMany(name, jobs) {
+    async enqueueMany<N extends JobName>(name: N, jobs: ScheduledJob<N>[]) {
       if (jobs.length === 0) return;
       const spec = JOBS[name];
       await queue(name).addBulk(
         jobs.map((job) => {
-          const data = spec.payload.parse(job.payload);
-          return { name, data, opts: { ...spec.options, jobId: spec.jobId(data), delay: Math.max(0, job.delayMs ?? 0) } };
+          const data = spec.payload.parse(job.payload) as JobPayload<N>;
+          return { name, data, opts: { ...spec.options, jobId: jobIdOf(name, data), delay: Math.max(0, job.delayMs ?? 0) } };
         }),
       );
     },
@@ -158,6 +158,11 @@ export function createQueueRuntime(settings: QueueSettings): QueueRuntime {
       await Promise.allSettled([...connections].map((c) => c.quit()));
     },
   };
+}
+
+/** The catalog's job id for a payload (each job's `jobId` takes its own payload type). */
+function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string {
+  return (JOBS[name].jobId as (p: JobPayload<N>) => string)(payload);
 }
 
 function requireUrl(url: string | undefined, variable: string): string {

@@ -1,5 +1,5 @@
 import type { Logger } from '@herald/core';
-import { type Database, findUndispatched, markDispatched } from '@herald/db';
+import { type Database, findOverdueDeliveries, findUndispatched, markDispatched } from '@herald/db';
 import type { QueueRuntime } from '@herald/queue';
 import { sql } from 'drizzle-orm';
 
@@ -104,5 +104,29 @@ export async function sweepUndispatched(
     const batch = await findUndispatched(tx as unknown as Database, options.graceMs, options.batchSize ?? 1000);
     await dispatchMessages(tx as unknown as Database, queue, batch);
     return batch.length;
+  });
+}
+
+const DELIVERY_SWEEP_LOCK = 7_307_004;
+
+/**
+ * Queues again the deliveries that are overdue: their job was lost (a queue
+ * outage without persistence) or their worker died holding the lease. The job
+ * id carries the due time, so a job that still exists makes this a no-op.
+ */
+export async function sweepOverdueDeliveries(
+  db: Database,
+  queue: QueueRuntime,
+  options: { graceMs: number; batchSize?: number },
+): Promise<number> {
+  return await db.transaction(async (tx) => {
+    const [lock] = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${DELIVERY_SWEEP_LOCK}) as locked`);
+    if (!lock?.locked) return 0;
+    const overdue = await findOverdueDeliveries(tx as unknown as Database, options.graceMs, options.batchSize ?? 1000);
+    await queue.enqueueMany(
+      'deliver',
+      overdue.map((d) => ({ payload: { deliveryId: d.id, due: d.nextAttemptAt?.getTime() ?? 0 } })),
+    );
+    return overdue.length;
   });
 }

@@ -1,1 +1,8 @@
-export { createDispatcher, type DispatchableMessage, type Dispatcher, dispatchMessages, sweepUndispatched } from './dispatch';
+export {
+  createDispatcher,
+  type DispatchableMessage,
+  type Dispatcher,
+  dispatchMessages,
+  sweepOverdueDeliveries,
+  sweepUndispatched,
+} from './dispatch';

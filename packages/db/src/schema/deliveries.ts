@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns';
 import { endpoints } from './endpoints';
@@ -22,10 +23,20 @@ export const deliveries = pgTable(
     attemptCount: integer('attempt_count').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    /**
+     * Held by the worker sending right now. A success is recorded only under
+     * the token that claimed the delivery, so a job that runs twice (stall,
+     * crash after sending) can never record two successes.
+     */
+    leaseToken: text('lease_token'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** Why the last attempt failed, or why it was dead-lettered. */
+    lastError: text('last_error'),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('deliveries_message_endpoint_key').on(t.messageId, t.endpointId),
     index('deliveries_endpoint_status_idx').on(t.endpointId, t.status),
+    index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`status in ('pending', 'failed', 'sending')`),
   ],
 );

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, doublePrecision, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { applications } from './applications';
 import { timestamps } from './columns';
 import { organizations } from './organizations';
@@ -40,6 +40,13 @@ export const endpoints = pgTable(
     /** After a rotation the old secret keeps signing until this moment. */
     previousSecret: text('previous_secret'),
     previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
+    /** Endpoint health: failures in a row, since when, and the circuit breaker's reopen time. */
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    failingSince: timestamp('failing_since', { withTimezone: true }),
+    circuitOpenUntil: timestamp('circuit_open_until', { withTimezone: true }),
+    /** Token bucket for `throttleRate`, shared by every worker process. */
+    throttleTokens: doublePrecision('throttle_tokens'),
+    throttleRefilledAt: timestamp('throttle_refilled_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [uniqueIndex('endpoints_app_uid_key').on(t.appId, t.uid), index('endpoints_app_id_idx').on(t.appId, t.id)],

@@ -1,0 +1,143 @@
+import type { HeraldConfig, Logger } from '@herald/core';
+import {
+  type AttemptOutcome,
+  acquireCircuitProbe,
+  type ClaimedDelivery,
+  claimDelivery,
+  type Database,
+  deadLetterWithoutAttempt,
+  disableEndpoint,
+  type EndpointHealthPolicy,
+  recordAttempt,
+  releaseDelivery,
+  takeThrottleToken,
+  updateEndpointHealth,
+} from '@herald/db';
+import { type SendResult, signatureHeaders, type WebhookSender } from '@herald/delivery';
+import type { JobPayload, QueueRuntime } from '@herald/queue';
+import { nextRetryDelayMs, withJitter } from './retry';
+
+/** Svix sends `message.attempt.failing` on the fourth failed attempt in a row. */
+export const FAILING_AFTER_ATTEMPTS = 4;
+
+export const HEALTH_POLICY: Omit<EndpointHealthPolicy, 'disableAfterS'> = {
+  circuitThreshold: 5,
+  circuitBaseMs: 5_000,
+  circuitMaxMs: 10 * 60_000,
+};
+
+export interface DeliveryEngineDeps {
+  config: HeraldConfig;
+  db: Database;
+  queue: QueueRuntime;
+  sender: WebhookSender;
+  log: Logger;
+}
+
+/**
+ * One attempt of one delivery: claim it, respect the endpoint's circuit and
+ * throttle, sign and send the stored bytes, record the attempt and the next
+ * step in one transaction, then schedule the retry and the operational events.
+ * Safe to run twice for the same job: the claim lets one run through.
+ */
+export function createDeliveryEngine(deps: DeliveryEngineDeps) {
+  const { config, db, queue, sender, log } = deps;
+  const leaseMs = config.delivery.timeoutMs + 30_000;
+  const policy: EndpointHealthPolicy = { ...HEALTH_POLICY, disableAfterS: config.delivery.disableAfterS };
+
+  const later = async (claim: ClaimedDelivery, dueAt: number) => {
+    await releaseDelivery(db, claim, new Date(dueAt));
+    await queue.enqueue('deliver', { deliveryId: claim.delivery.id, due: dueAt }, { delayMs: dueAt - Date.now() });
+  };
+
+  const operational = async (type: JobPayload<'operational'>['type'], claim: ClaimedDelivery, key: string) => {
+    if (!config.operationalWebhook) return;
+    await queue.enqueue('operational', { key, type, endpointId: claim.endpoint.id, deliveryId: claim.delivery.id });
+  };
+
+  return async function deliver(job: JobPayload<'deliver'>): Promise<void> {
+    const claim = await claimDelivery(db, job.deliveryId, leaseMs);
+    if (!claim) return;
+    const { endpoint, delivery, message } = claim;
+    const now = Date.now();
+
+    if (endpoint.disabled) {
+      await deadLetterWithoutAttempt(db, claim, 'endpoint disabled');
+      return;
+    }
+    if (endpoint.type !== 'webhook') {
+      await deadLetterWithoutAttempt(db, claim, `no ${endpoint.type} destination in this build`);
+      return;
+    }
+    // Manual resends go through regardless of the circuit: a person asked for this one.
+    if (!job.manual && endpoint.circuitOpenUntil) {
+      if (endpoint.circuitOpenUntil.getTime() > now) return later(claim, endpoint.circuitOpenUntil.getTime() + withJitter(1000));
+      if (!(await acquireCircuitProbe(db, endpoint.id, config.delivery.timeoutMs + 5000))) {
+        return later(claim, now + config.delivery.timeoutMs + withJitter(5000));
+      }
+    }
+    const rate = endpoint.throttleRate ?? endpoint.rateLimit;
+    if (rate && rate > 0) {
+      const waitMs = await takeThrottleToken(db, endpoint.id, rate);
+      if (waitMs > 0) return later(claim, now + waitMs + Math.floor(Math.random() * (1000 / rate)));
+    }
+
+    const secrets = [endpoint.secret];
+    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now) {
+      secrets.push(endpoint.previousSecret);
+    }
+    const result: SendResult = await sender.send({
+      url: endpoint.url,
+      headers: { ...endpoint.headers, ...signatureHeaders({ messageId: message.id, timestamp: new Date(), body: message.body, secrets }) },
+      body: message.body,
+    });
+
+    const attemptNumber = delivery.attemptCount + 1;
+    const gone = result.statusCode === 410;
+    const retryInMs =
+      result.ok || gone
+        ? undefined
+        : nextRetryDelayMs(attemptNumber, endpoint.retrySchedule ?? config.delivery.retryScheduleS, result.retryAfterMs);
+    const outcome: AttemptOutcome = result.ok
+      ? { kind: 'succeeded' }
+      : retryInMs === undefined
+        ? { kind: 'dead' }
+        : { kind: 'retry', nextAttemptAt: new Date(Date.now() + retryInMs) };
+    const error = result.ok ? null : gone ? 'endpoint answered 410 Gone: disabled' : result.response;
+
+    const recorded = await recordAttempt(
+      db,
+      claim,
+      {
+        ok: result.ok,
+        statusCode: result.statusCode,
+        response: result.response,
+        durationMs: result.durationMs,
+        url: endpoint.url,
+        trigger: job.manual ? 'manual' : 'scheduled',
+      },
+      outcome,
+      error,
+    );
+    if (recorded === undefined) {
+      // Our lease ran out and another worker took the delivery over; it records its own attempt.
+      log.warn('delivery lease lost; this attempt is not recorded', { deliveryId: delivery.id });
+      return;
+    }
+
+    if (outcome.kind === 'retry') {
+      const due = outcome.nextAttemptAt.getTime();
+      await queue.enqueue('deliver', { deliveryId: delivery.id, due }, { delayMs: due - Date.now() });
+    }
+    const health = await updateEndpointHealth(db, endpoint.id, result.ok, policy);
+    const disabledNow = health.disabledNow || (gone && (await disableEndpoint(db, endpoint.id)));
+
+    if (!result.ok && attemptNumber === FAILING_AFTER_ATTEMPTS && outcome.kind === 'retry') {
+      await operational('message.attempt.failing', claim, `failing.${delivery.id}`);
+    }
+    if (outcome.kind === 'dead') await operational('message.attempt.exhausted', claim, `exhausted.${delivery.id}.${attemptNumber}`);
+    if (result.ok && attemptNumber > FAILING_AFTER_ATTEMPTS)
+      await operational('message.attempt.recovered', claim, `recovered.${delivery.id}`);
+    if (disabledNow) await operational('endpoint.disabled', claim, `disabled.${endpoint.id}.${now}`);
+  };
+}

@@ -1,0 +1,26 @@
+export {
+  createWebhookSender,
+  type Dial,
+  parseRetryAfter,
+  RESPONSE_LIMIT_BYTES,
+  type Resolve,
+  type ResolvedAddress,
+  type SendFailure,
+  type SendRequest,
+  type SendResult,
+  type WebhookSender,
+  type WebhookSenderOptions,
+} from './sender';
+export { decodeSecret, type SignatureHeaders, type SignatureInput, signatureHeaders } from './signing';
+export {
+  type AddressClass,
+  type AddressPolicy,
+  type AddressPolicyOptions,
+  type Cidr,
+  classifyAddress,
+  createAddressPolicy,
+  describeAddressClass,
+  InvalidCidrError,
+  parseCidr,
+  parseCidrList,
+} from './ssrf';
