@@ -144,11 +144,8 @@ describe.each(QUEUE_BACKENDS)('webhook delivery on %s', (backend) => {
     });
     expect(delivery.attemptCount).toBe(3);
     // Scheduled 1 s apart with ±20 % jitter.
-    for (const [earlier, later] of [
-      [requests[0]!, requests[1]!],
-      [requests[1]!, requests[2]!],
-    ]) {
-      const gap = later.at - earlier.at;
+    for (const i of [1, 2]) {
+      const gap = requests[i]!.at - requests[i - 1]!.at;
       expect(gap).toBeGreaterThanOrEqual(750);
       expect(gap).toBeLessThan(3000);
     }
