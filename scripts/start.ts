@@ -21,6 +21,9 @@ await runMain(async () => {
   const config = loadConfig();
   const log = createLogger('herald', config.logLevel);
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  // On one developer machine the receiver is usually local too; production processes never get this default.
+  const loopbackAllowed = config.delivery.outboundAllowlist.length === 0;
+  if (loopbackAllowed) config.delivery.outboundAllowlist = ['127.0.0.0/8', '::1/128'];
 
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.databaseUrl;
@@ -35,10 +38,17 @@ await runMain(async () => {
     const services = await openServices(config, databaseUrl);
     const db = services.database.db;
     const { generatedRootToken } = await bootstrap(db, { adminToken: config.adminToken });
-    const worker = startWorker({ config, db, queue: services.queue });
+    const worker = startWorker({
+      config,
+      db,
+      queue: services.queue,
+      workQueueStore: { kind: config.queueBackend, redisUrl: config.redisUrl, databaseUrl, prefix: config.queuePrefix },
+    });
     const api = await startApiServer({ config, db, queue: services.queue, dashboardDir: DASHBOARD_DIR });
 
     say(`Herald is running at ${api.url}  (API ${api.url}/api/v1, queue backend: ${config.queueBackend})`);
+    if (loopbackAllowed)
+      say('Outbound webhooks may reach loopback (127.0.0.0/8, ::1): embedded default; set HERALD_OUTBOUND_ALLOWLIST to change it');
     if (generatedRootToken) say(`Root API key (shown once, store it now): ${generatedRootToken}`);
     else if (config.adminToken) say('Root API key: HERALD_ADMIN_TOKEN');
     else say('Root API key: the one printed on first start (set HERALD_ADMIN_TOKEN to register a key you choose)');

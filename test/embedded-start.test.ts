@@ -73,6 +73,7 @@ describe('npm start (embedded default)', () => {
     running = first.child;
     const token = /Root API key \(shown once, store it now\): (hk_\S+)/.exec(first.stdout)?.[1];
     expect(token).toBeDefined();
+    expect(first.stdout).toMatch(/Outbound webhooks may reach loopback/);
 
     const health = await call(first.url, 'GET', '/api/v1/health');
     expect(health.status).toBe(200);

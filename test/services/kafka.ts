@@ -19,7 +19,7 @@ const LIBS = join(ROOT, '.cache/kafka/libs');
  * A single-node Apache Kafka broker in KRaft mode (broker and controller in
  * one JVM), run from the Maven Central jars that tools/kafka/fetch.sh collects.
  */
-export async function startTestKafka() {
+export async function startTestKafka(options: { port?: number } = {}) {
   if (!existsSync(join(LIBS, '.complete'))) {
     try {
       await run('bash', [join(ROOT, 'tools/kafka/fetch.sh')], { timeout: 15 * 60_000 });
@@ -28,7 +28,7 @@ export async function startTestKafka() {
     }
   }
   const dir = await mkdtemp(join(tmpdir(), 'herald-test-kafka-'));
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort] = [options.port ?? (await freePort()), await freePort()];
   const properties = join(dir, 'server.properties');
   await writeFile(
     properties,

@@ -4,12 +4,25 @@ import { freePort } from '@herald/db';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait';
 
-/** A throwaway redis-server (from PATH) on a free loopback port, nothing written to disk. */
-export async function startTestRedis(options: { port?: number } = {}) {
+export interface TestRedisOptions {
+  port?: number;
+  /**
+   * Persist to an append-only file in this directory (`appendonly yes`,
+   * `appendfsync always`), so a restart on the same port and directory finds
+   * the data again. Unset (the default): nothing is written to disk.
+   */
+  persistDir?: string;
+}
+
+/** A throwaway redis-server (from PATH) on a free loopback port, nothing written to disk unless `persistDir` is given. */
+export async function startTestRedis(options: TestRedisOptions = {}) {
   const port = options.port ?? (await freePort());
+  const persistence = options.persistDir
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.persistDir]
+    : ['--appendonly', 'no'];
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--maxmemory-policy', 'noeviction'],
     { stdio: 'ignore' },
   );
   const failed = new Promise<never>((_, reject) => {
@@ -38,10 +51,13 @@ export async function startTestRedis(options: { port?: number } = {}) {
   return {
     url,
     port,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+    pid: child.pid,
+    /** SIGTERM (the default) shuts Redis down cleanly; SIGKILL is a crash. */
+    async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      await exited;
     },
   };
 }

@@ -21,7 +21,9 @@ import { registerEndpointRoutes } from './routes/endpoints';
 import { registerEventTypeRoutes } from './routes/event-types';
 import { registerHealth } from './routes/health';
 import { registerMessageRoutes } from './routes/messages';
+import { registerOperationRoutes } from './routes/operations';
 import { registerOrganizationRoutes } from './routes/organizations';
+import { registerStreamRoutes } from './routes/streams';
 
 /** Routes under /api/v1 that answer without an API key. */
 const PUBLIC_API_PATHS = new Set([
@@ -67,6 +69,8 @@ export function createApp(appDeps: ApiDeps) {
   registerEndpointRoutes(app, deps);
   registerMessageRoutes(app, deps);
   registerAttemptRoutes(app, deps);
+  registerStreamRoutes(app, deps);
+  registerOperationRoutes(app, deps);
   registerAuthRoutes(app, deps);
   registerOrganizationRoutes(app, deps);
   registerApiKeyRoutes(app, deps);

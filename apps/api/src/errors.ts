@@ -34,6 +34,9 @@ export function toErrorResponse(error: unknown, c: Context<ApiEnv>, log: (messag
   let herald: HeraldError;
   if (error instanceof HeraldError) {
     herald = error;
+  } else if (isDatabaseUnavailable(error)) {
+    // Not a bug: PostgreSQL is restarting or unreachable. Say so; the client may retry.
+    herald = new HeraldError('service_unavailable', 'the database is unavailable; retry shortly');
   } else if (error instanceof HTTPException && error.status < 500) {
     herald = fromHttpException(error);
   } else {
@@ -61,4 +64,25 @@ function fromHttpException(error: HTTPException): HeraldError {
     default:
       return new HeraldError('bad_request', message);
   }
+}
+
+/** postgres.js connection failures, wherever drizzle wrapped them. */
+const UNAVAILABLE_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  '57P01',
+  '57P03',
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

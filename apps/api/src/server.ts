@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import type { ApiDeps } from './context';
+import { closeStreams } from './routes/streams';
 
 export interface RunningApi {
   url: string;
@@ -17,6 +18,8 @@ export async function startApiServer(deps: ApiDeps): Promise<RunningApi> {
       resolve({
         url: `http://${host}:${info.port}`,
         close: async () => {
+          // Open SSE responses never end by themselves: end them so the connections can close.
+          await closeStreams(app);
           await new Promise<void>((done) => {
             server.close(() => done());
             // Idle keep-alive sockets would hold close() open until they time out.

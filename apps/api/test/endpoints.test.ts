@@ -11,16 +11,23 @@ const OUT_FIELDS = [
   'createdAt',
   'description',
   'disabled',
+  'fifo',
+  'filter',
   'filterTypes',
   'id',
   'metadata',
   'rateLimit',
+  'retrySchedule',
+  'settings',
   'throttleRate',
+  'type',
   'uid',
   'updatedAt',
   'url',
   'version',
 ];
+/** Herald's extension fields as an endpoint created without them has them. */
+const EXTENSION_DEFAULTS = { filter: null, retrySchedule: null, fifo: false, type: 'webhook', settings: {} };
 const DAY_MS = 86_400_000;
 
 let herald: TestHerald;
@@ -168,6 +175,7 @@ describe('POST /api/v1/app/{app_id}/endpoint', () => {
       metadata: {},
       createdAt: expect.stringMatching(ISO),
       updatedAt: expect.stringMatching(ISO),
+      ...EXTENSION_DEFAULTS,
     });
     const secret = await getSecret(herald.rootToken, app.id, ep.id);
     expect(secret.status).toBe(200);
@@ -439,6 +447,7 @@ describe('PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}', () => {
       metadata: {},
       createdAt: ep.createdAt,
       updatedAt: expect.stringMatching(ISO),
+      ...EXTENSION_DEFAULTS,
     });
     expect(Date.parse(response.body.updatedAt)).toBeGreaterThan(Date.parse(ep.createdAt));
     expect((await getSecret(herald.rootToken, app.id, ep.id)).body.key).toBe(secretBefore);
@@ -614,6 +623,192 @@ describe('PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}', () => {
 
   it('answers 404 for an endpoint that does not exist', async () => {
     expectError(await patchEp(herald.rootToken, app.id, 'nobody', { description: 'x' }), 404, 'not_found');
+  });
+});
+
+describe('Herald endpoint extensions (filter, retrySchedule, fifo, type)', () => {
+  const filter = {
+    type: 'invoice.paid',
+    'data.amount': { $gte: 100, $lt: 10_000 },
+    $or: [{ 'data.currency': { $in: ['EUR', 'USD'] } }, { $not: { 'items.0.sku': { $exists: false } } }],
+  };
+  const extensions = { filter, retrySchedule: [0, 5, 300, 86_400], fifo: true, type: 'webhook' };
+
+  it('round-trips on create, get and list, and stores the filter in payloadFilter', async () => {
+    const listedApp = await newApp(herald.rootToken, 'Extensions');
+    const ep = await created(herald.rootToken, listedApp.id, { url: 'https://example.com/ext', uid: 'ext-ep', ...extensions });
+    expect(ep).toMatchObject(extensions);
+    expect(Object.keys(ep).sort()).toEqual(OUT_FIELDS);
+    expect((await getEp(herald.rootToken, listedApp.id, 'ext-ep')).body).toEqual(ep);
+    expect((await listEps(herald.rootToken, listedApp.id)).body.data).toEqual([ep]);
+    const stored = await row(listedApp, ep.id);
+    expect(stored.payloadFilter).toEqual(filter);
+    expect(stored.retrySchedule).toEqual([0, 5, 300, 86_400]);
+    expect(stored.fifo).toBe(true);
+    expect(stored.type).toBe('webhook');
+  });
+
+  it('accepts explicit nulls for filter and retrySchedule, and an empty filter', async () => {
+    const nulls = await created(herald.rootToken, app.id, { url: 'https://example.com/ext-null', filter: null, retrySchedule: null });
+    expect(nulls).toMatchObject(EXTENSION_DEFAULTS);
+    const empty = await created(herald.rootToken, app.id, { url: 'https://example.com/ext-empty', filter: {}, fifo: false });
+    expect(empty).toMatchObject({ filter: {}, fifo: false });
+  });
+
+  it('PUT sets them, resets the ones left out to their defaults, and creates with them', async () => {
+    const ep = await created(herald.rootToken, app.id, { url: 'https://example.com/ext-put', ...extensions });
+    const replaced = await putEp(herald.rootToken, app.id, ep.id, { url: 'https://example.com/ext-put', retrySchedule: [60] });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ ...EXTENSION_DEFAULTS, retrySchedule: [60] });
+    const set = await putEp(herald.rootToken, app.id, ep.id, { url: 'https://example.com/ext-put', ...extensions });
+    expect(set.body).toMatchObject(extensions);
+    expect((await row(app, ep.id)).payloadFilter).toEqual(filter);
+
+    const upserted = await putEp(herald.rootToken, app.id, 'ext-upserted', { url: 'https://example.com/ext-up', ...extensions });
+    expect(upserted.status).toBe(201);
+    expect(upserted.body).toMatchObject({ uid: 'ext-upserted', ...extensions });
+  });
+
+  it('PATCH leaves absent fields alone, sets the ones given, and null clears filter and retrySchedule', async () => {
+    const ep = await created(herald.rootToken, app.id, { url: 'https://example.com/ext-patch', ...extensions });
+    const untouched = await patchEp(herald.rootToken, app.id, ep.id, { description: 'only this' });
+    expect(untouched.body).toEqual({ ...ep, description: 'only this', updatedAt: expect.stringMatching(ISO) });
+
+    const changed = await patchEp(herald.rootToken, app.id, ep.id, { filter: { 'data.amount': { $gt: 5 } }, fifo: false, type: 'webhook' });
+    expect(changed.body).toMatchObject({ filter: { 'data.amount': { $gt: 5 } }, retrySchedule: extensions.retrySchedule, fifo: false });
+
+    const cleared = await patchEp(herald.rootToken, app.id, ep.id, { filter: null, retrySchedule: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ filter: null, retrySchedule: null, fifo: false, type: 'webhook' });
+    const stored = await row(app, ep.id);
+    expect(stored.payloadFilter).toBeNull();
+    expect(stored.retrySchedule).toBeNull();
+
+    for (const field of ['fifo', 'type']) {
+      expectFieldError(await patchEp(herald.rootToken, app.id, ep.id, { [field]: null }), `body.${field}`);
+    }
+    expect((await getEp(herald.rootToken, app.id, ep.id)).body).toEqual(cleared.body);
+  });
+
+  const deepFilter = (levels: number) => {
+    let f: Record<string, unknown> = { a: 1 };
+    for (let i = 1; i < levels; i++) f = { $not: f };
+    return f;
+  };
+  const path33 = Array.from({ length: 33 }, () => 'a').join('.');
+  const badFilters: [string, unknown, string, RegExp?][] = [
+    ['an array', [{ a: 1 }], 'body.filter'],
+    ['a string', 'amount > 5', 'body.filter'],
+    ['an unknown logical operator', { $xor: [{ a: 1 }] }, 'body.filter.$xor', /not a logical operator/],
+    ['an unknown comparison operator', { a: { $regex: '^x' } }, 'body.filter.a.$regex', /not a comparison operator/],
+    ['$gt with a boolean', { a: { $gt: true } }, 'body.filter.a.$gt', /number or a string/],
+    ['$in with a scalar', { a: { $in: 'EUR' } }, 'body.filter.a.$in', /array/],
+    ['$exists with a string', { a: { $exists: 'yes' } }, 'body.filter.a.$exists', /boolean/],
+    ['a nested failure', { $and: [{ a: 1 }, { $or: [{ b: { $lt: null } }] }] }, 'body.filter.$and.1.$or.0.b.$lt', /number or a string/],
+    ['an empty $or', { $or: [] }, 'body.filter.$or', /at least one/],
+    ['an empty nested filter', { $not: {} }, 'body.filter.$not', /empty filter/],
+    ['an empty path segment', { 'data..amount': 1 }, 'body.filter.data..amount', /not a valid path/],
+    ['a path of 33 segments', { [path33]: 1 }, `body.filter.${path33}`, /more than 32 segments/],
+    ['65 conditions', Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i])), 'body.filter', /more than 64 conditions/],
+    ['9 levels', deepFilter(9), 'body.filter', /deeper than 8 levels/],
+    ['a NUL character (which jsonb cannot store)', { a: 'x\u0000y' }, 'body.filter.a', /NUL/],
+  ];
+  it.each(badFilters)(
+    'refuses a filter that is %s with 422 naming body.filter…, on create, PUT and PATCH',
+    async (_what, bad, path, message) => {
+      const ep = await created(herald.rootToken, app.id, { url: 'https://example.com/ext-bad' });
+      for (const response of [
+        await createEp(herald.rootToken, app.id, { url: 'https://example.com/ext-bad', filter: bad }),
+        await putEp(herald.rootToken, app.id, ep.id, { url: 'https://example.com/ext-bad', filter: bad }),
+        await patchEp(herald.rootToken, app.id, ep.id, { filter: bad }),
+      ]) {
+        const error = expectFieldError(response, path);
+        if (message) expect(error.errors?.find((e) => e.path === path)?.message).toMatch(message);
+      }
+      expect((await getEp(herald.rootToken, app.id, ep.id)).body.filter).toBeNull();
+    },
+  );
+
+  it('accepts a filter right at the limits (64 conditions, 8 levels, 32 path segments)', async () => {
+    const conditions = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, i]));
+    const path32 = Array.from({ length: 32 }, () => 'a').join('.');
+    for (const limit of [conditions, deepFilter(8), { [path32]: { $exists: true } }]) {
+      const ep = await created(herald.rootToken, app.id, { url: 'https://example.com/ext-limit', filter: limit });
+      expect(ep.filter).toEqual(limit);
+    }
+  });
+
+  const badSchedules: [string, unknown, string][] = [
+    ['empty', [], 'body.retrySchedule'],
+    ['21 entries', Array.from({ length: 21 }, () => 1), 'body.retrySchedule'],
+    ['not an array', 60, 'body.retrySchedule'],
+    ['negative', [5, -1], 'body.retrySchedule.1'],
+    ['over a day', [86_401], 'body.retrySchedule.0'],
+    ['fractional', [1.5], 'body.retrySchedule.0'],
+    ['a string entry', ['60'], 'body.retrySchedule.0'],
+  ];
+  it.each(badSchedules)('refuses a retrySchedule that is %s with 422 naming it, on create, PUT and PATCH', async (_what, bad, path) => {
+    const ep = await created(herald.rootToken, app.id, { url: 'https://example.com/ext-sched' });
+    expectFieldError(await createEp(herald.rootToken, app.id, { url: 'https://example.com/ext-sched', retrySchedule: bad }), path);
+    expectFieldError(await putEp(herald.rootToken, app.id, ep.id, { url: 'https://example.com/ext-sched', retrySchedule: bad }), path);
+    expectFieldError(await patchEp(herald.rootToken, app.id, ep.id, { retrySchedule: bad }), path);
+  });
+
+  it('accepts the schedule bounds: one entry, twenty entries, 0 and 86400 seconds', async () => {
+    for (const schedule of [[0], Array.from({ length: 20 }, (_, i) => i * 4_000), [86_400, 0]]) {
+      expect(
+        (await created(herald.rootToken, app.id, { url: 'https://example.com/ext-ok', retrySchedule: schedule })).retrySchedule,
+      ).toEqual(schedule);
+    }
+  });
+
+  it('creates kafka and queue endpoints with their settings, without a URL, and checks settings against the type', async () => {
+    const kafka = await createEp(herald.rootToken, app.id, {
+      type: 'kafka',
+      settings: { topic: 'orders', key: 'data.customer', sasl: { mechanism: 'plain', username: 'u', password: 'secret-pw' } },
+    });
+    expect(kafka.status, JSON.stringify(kafka.body)).toBe(201);
+    expect(kafka.body).toMatchObject({
+      type: 'kafka',
+      url: '',
+      settings: { topic: 'orders', key: 'data.customer', sasl: { username: 'u' } },
+    });
+    // The SASL password is stored, never shown.
+    expect(JSON.stringify(kafka.body)).not.toContain('secret-pw');
+    const queue = await createEp(herald.rootToken, app.id, { type: 'queue', settings: { queue: 'jobs' } });
+    expect(queue.status).toBe(201);
+    expect(queue.body).toMatchObject({ type: 'queue', settings: { queue: 'jobs' } });
+
+    expectFieldError(await createEp(herald.rootToken, app.id, { type: 'kafka' }), 'body.settings.topic');
+    expectFieldError(await createEp(herald.rootToken, app.id, { type: 'kafka', settings: { topic: 'bad topic!' } }), 'body.settings.topic');
+    expectFieldError(await createEp(herald.rootToken, app.id, { type: 'queue', settings: { topic: 'x' } }), 'body.settings');
+    expectFieldError(await createEp(herald.rootToken, app.id, { description: 'no url' }), 'body.url');
+    expectFieldError(await createEp(herald.rootToken, app.id, { url: 'https://example.com/x', settings: { topic: 'x' } }), 'body.settings');
+    // Turning a webhook into a kafka endpoint needs its settings.
+    const ep = await created(herald.rootToken, app.id, { url: 'https://example.com/ext-type' });
+    expectFieldError(await patchEp(herald.rootToken, app.id, ep.id, { type: 'kafka' }), 'body.settings.topic');
+    const moved = await patchEp(herald.rootToken, app.id, ep.id, { type: 'kafka', settings: { topic: 'moved' } });
+    expect(moved.status).toBe(200);
+    expect((await row(app, ep.id)).type).toBe('kafka');
+  });
+
+  it('refuses an unknown type and a non-boolean fifo', async () => {
+    expectFieldError(await createEp(herald.rootToken, app.id, { url: 'https://example.com/ext', type: 'sqs' }), 'body.type');
+    expectFieldError(await createEp(herald.rootToken, app.id, { url: 'https://example.com/ext', fifo: 'yes' }), 'body.fifo');
+    expectFieldError(await createEp(herald.rootToken, app.id, { url: 'https://example.com/ext', type: null }), 'body.type');
+  });
+
+  it('describes the fields in the OpenAPI document', async () => {
+    const doc = await call<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(
+      herald.url,
+      'GET',
+      '/api/v1/openapi.json',
+    );
+    for (const name of ['EndpointIn', 'EndpointUpdate', 'EndpointPatch', 'EndpointOut']) {
+      expect(Object.keys(doc.body.components.schemas[name]!.properties), name).toEqual(
+        expect.arrayContaining(['filter', 'retrySchedule', 'fifo', 'type', 'settings']),
+      );
+    }
   });
 });
 

@@ -41,6 +41,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/v1/event-type/{event_type_name}': { description: 'd' },
   'POST /api/v1/api-key': { name: 'k', scope: 'org' },
   'POST /api/v1/organization': { name: 'o' },
+  'POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/recover': { since: new Date(Date.now() - 3600_000).toISOString() },
 };
 
 /** Organization-wide routes an app-scoped key may still read. */

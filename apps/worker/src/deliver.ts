@@ -2,19 +2,23 @@ import type { HeraldConfig, Logger } from '@herald/core';
 import {
   type AttemptOutcome,
   acquireCircuitProbe,
+  advanceFifo,
   type ClaimedDelivery,
   claimDelivery,
   type Database,
   deadLetterWithoutAttempt,
   disableEndpoint,
   type EndpointHealthPolicy,
+  endpointOfDelivery,
+  fifoHead,
   recordAttempt,
   releaseDelivery,
   takeThrottleToken,
   updateEndpointHealth,
 } from '@herald/db';
-import { type SendResult, signatureHeaders, type WebhookSender } from '@herald/delivery';
+import type { SendResult } from '@herald/delivery';
 import type { JobPayload, QueueRuntime } from '@herald/queue';
+import type { Destination } from './destinations';
 import { nextRetryDelayMs, withJitter } from './retry';
 
 /** Svix sends `message.attempt.failing` on the fourth failed attempt in a row. */
@@ -30,9 +34,14 @@ export interface DeliveryEngineDeps {
   config: HeraldConfig;
   db: Database;
   queue: QueueRuntime;
-  sender: WebhookSender;
+  destinations: Record<ClaimedDelivery['endpoint']['type'], Destination>;
+  /** Drains a Kafka endpoint's deliveries in order (see kafka-stream.ts). */
+  drainStream: (endpointId: string) => Promise<void>;
   log: Logger;
 }
+
+/** A FIFO delivery that is not at the head waits; this is only the fallback if nobody wakes it. */
+const FIFO_WAIT_MS = 30_000;
 
 /**
  * One attempt of one delivery: claim it, respect the endpoint's circuit and
@@ -41,7 +50,7 @@ export interface DeliveryEngineDeps {
  * Safe to run twice for the same job: the claim lets one run through.
  */
 export function createDeliveryEngine(deps: DeliveryEngineDeps) {
-  const { config, db, queue, sender, log } = deps;
+  const { config, db, queue, destinations, log } = deps;
   const leaseMs = config.delivery.timeoutMs + 30_000;
   const policy: EndpointHealthPolicy = { ...HEALTH_POLICY, disableAfterS: config.delivery.disableAfterS };
 
@@ -56,18 +65,29 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   };
 
   return async function deliver(job: JobPayload<'deliver'>): Promise<void> {
+    if (job.stream) return deps.drainStream(job.stream);
     const claim = await claimDelivery(db, job.deliveryId, leaseMs);
-    if (!claim) return;
-    const { endpoint, delivery, message } = claim;
+    if (!claim) {
+      // Nothing to claim: done, not due, held elsewhere, or a Kafka delivery reached through a
+      // sweep or resend, which its endpoint's drain sends in order.
+      const endpoint = await endpointOfDelivery(db, job.deliveryId);
+      if (endpoint?.type === 'kafka') await deps.drainStream(endpoint.id);
+      return;
+    }
+    const { endpoint, delivery } = claim;
     const now = Date.now();
 
     if (endpoint.disabled) {
       await deadLetterWithoutAttempt(db, claim, 'endpoint disabled');
       return;
     }
-    if (endpoint.type !== 'webhook') {
-      await deadLetterWithoutAttempt(db, claim, `no ${endpoint.type} destination in this build`);
-      return;
+    if (endpoint.fifo) {
+      // Strict order: only the oldest unfinished delivery of the endpoint goes; the head wakes the next.
+      const head = await fifoHead(db, endpoint.id);
+      if (head && head.id !== delivery.id) {
+        await releaseDelivery(db, claim, new Date(now + FIFO_WAIT_MS));
+        return;
+      }
     }
     // Manual resends go through regardless of the circuit: a person asked for this one.
     if (!job.manual && endpoint.circuitOpenUntil) {
@@ -86,11 +106,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now) {
       secrets.push(endpoint.previousSecret);
     }
-    const result: SendResult = await sender.send({
-      url: endpoint.url,
-      headers: { ...endpoint.headers, ...signatureHeaders({ messageId: message.id, timestamp: new Date(), body: message.body, secrets }) },
-      body: message.body,
-    });
+    const result: SendResult = await destinations[endpoint.type](claim, secrets);
 
     const attemptNumber = delivery.attemptCount + 1;
     const gone = result.statusCode === 410;
@@ -128,6 +144,9 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     if (outcome.kind === 'retry') {
       const due = outcome.nextAttemptAt.getTime();
       await queue.enqueue('deliver', { deliveryId: delivery.id, due }, { delayMs: due - Date.now() });
+    } else if (endpoint.fifo) {
+      const next = await advanceFifo(db, endpoint.id);
+      if (next) await queue.enqueue('deliver', { deliveryId: next, due: Date.now() });
     }
     const health = await updateEndpointHealth(db, endpoint.id, result.ok, policy);
     const disabledNow = health.disabledNow || (gone && (await disableEndpoint(db, endpoint.id)));

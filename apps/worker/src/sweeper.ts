@@ -1,5 +1,5 @@
 import type { Logger } from '@herald/core';
-import type { Database } from '@herald/db';
+import { type Database, deleteExpiredIdempotencyKeys } from '@herald/db';
 import type { QueueRuntime } from '@herald/queue';
 import { sweepOverdueDeliveries, sweepUndispatched } from '@herald/services';
 
@@ -34,6 +34,8 @@ export function startSweeper(db: Database, queue: QueueRuntime, log: Logger, opt
       }
       const requeued = await sweepOverdueDeliveries(db, queue, { graceMs: options.deliveryGraceMs });
       if (requeued > 0) log.info('sweeper queued overdue deliveries again', { deliveries: requeued });
+      // Idempotency keys are honoured for 24 h; expired ones are only dead weight.
+      await deleteExpiredIdempotencyKeys(db);
     } catch (error) {
       log.warn('outbox sweep failed; will retry', { error: error instanceof Error ? error.message : String(error) });
     }

@@ -1,10 +1,12 @@
 import type { HeraldConfig } from '@herald/core';
 import { createLogger } from '@herald/core';
 import type { Database } from '@herald/db';
-import { createAddressPolicy, createWebhookSender, type WebhookSender } from '@herald/delivery';
-import type { AnyWorker, QueueRuntime } from '@herald/queue';
-import { createDeliveryEngine } from './deliver';
+import { createAddressPolicy, createKafkaPublisher, createWebhookSender, type WebhookSender } from '@herald/delivery';
+import { type AnyWorker, createWorkQueuePublisher, type QueueRuntime, type QueueSettings } from '@herald/queue';
+import { createDeliveryEngine, HEALTH_POLICY } from './deliver';
+import { createDestinations } from './destinations';
 import { fanOutMessage } from './fanout';
+import { createKafkaStreamer } from './kafka-stream';
 import { sendOperationalEvent } from './operational';
 import { DEFAULT_SWEEPER, type SweeperOptions, startSweeper } from './sweeper';
 
@@ -17,6 +19,8 @@ export interface WorkerDeps {
   sweeper?: SweeperOptions;
   /** Replaces the outbound HTTP client (tests pin DNS answers with it). */
   sender?: WebhookSender;
+  /** Where work-queue endpoints publish by default: Herald's own queue store. */
+  workQueueStore?: QueueSettings;
 }
 
 export interface RunningWorker {
@@ -40,14 +44,32 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     policy: createAddressPolicy({ allowlist: ['0.0.0.0/0', '::/0'] }),
     userAgent: USER_AGENT,
   });
-  const deliver = createDeliveryEngine({ config, db, queue, sender, log });
+  const kafka = createKafkaPublisher({ clientId: 'herald-worker' });
+  const workQueues = createWorkQueuePublisher(
+    deps.workQueueStore ?? {
+      kind: config.queueBackend,
+      redisUrl: config.redisUrl,
+      databaseUrl: config.databaseUrl,
+      prefix: config.queuePrefix,
+    },
+  );
+  const destinations = createDestinations({ config, sender, kafka, workQueues });
+  const drainStream = createKafkaStreamer({
+    config,
+    db,
+    queue,
+    kafka,
+    policy: { ...HEALTH_POLICY, disableAfterS: config.delivery.disableAfterS },
+    log,
+  });
+  const deliver = createDeliveryEngine({ config, db, queue, destinations, drainStream, log });
 
   const workers: AnyWorker[] = [
     queue.work('fanout', async ({ messageId }) => {
-      const { deliveryIds } = await fanOutMessage(db, messageId);
+      const { deliveries } = await fanOutMessage(db, messageId);
       await queue.enqueueMany(
         'deliver',
-        deliveryIds.map((deliveryId) => ({ payload: { deliveryId } })),
+        deliveries.map((d) => ({ payload: d.streamed ? { deliveryId: d.id, stream: d.endpointId } : { deliveryId: d.id } })),
       );
     }),
     queue.work('deliver', deliver, { concurrency: config.delivery.concurrency }),
@@ -64,6 +86,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       await Promise.all(workers.map((w) => w.close()));
       if (!deps.sender) await sender.close();
       await operationalSender.close();
+      await kafka.close();
+      await workQueues.close();
     },
   };
 }

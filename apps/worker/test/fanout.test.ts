@@ -43,7 +43,7 @@ async function seed(database: Db) {
     .insert(schema.messages)
     .values({ id: newId('message'), orgId: org.id, appId: app.id, eventType: 'invoice.paid', payload: { amount: 1 }, channels: ['eu'] })
     .returning();
-  return { message: message!, matching, notMatching };
+  return { message: message!, matching, notMatching, endpoint };
 }
 
 const deliveriesOf = (database: Db, messageId: string) =>
@@ -74,6 +74,47 @@ describe('fan-out', () => {
 
   it('does nothing for a message that no longer exists', async () => {
     expect((await fanOutMessage(database.db, newId('message'))).created).toBe(0);
+  });
+
+  it('applies payload filters after the event type and channel match', async () => {
+    const { message, matching, endpoint } = await seed(database);
+    await database.db
+      .update(schema.messages)
+      .set({ payload: { amount: 1500, currency: 'EUR', customer: { tier: 'gold' }, items: [{ sku: 'A-1' }] } })
+      .where(eq(schema.messages.id, message.id));
+    const passing = {
+      literal: await endpoint({ payloadFilter: { currency: 'EUR' } }),
+      range: await endpoint({ payloadFilter: { amount: { $gte: 1000, $lt: 2000 } } }),
+      nested: await endpoint({ payloadFilter: { $or: [{ 'customer.tier': 'platinum' }, { 'items.0.sku': { $in: ['A-1', 'B-2'] } }] } }),
+      negated: await endpoint({ payloadFilter: { $not: { 'customer.blocked': { $exists: true } } } }),
+      empty: await endpoint({ payloadFilter: {} }),
+      typedAndFiltered: await endpoint({ filterTypes: ['invoice.paid'], payloadFilter: { amount: 1500 } }),
+    };
+    const failing = {
+      literal: await endpoint({ payloadFilter: { currency: 'USD' } }),
+      range: await endpoint({ payloadFilter: { amount: { $gt: 2000 } } }),
+      typeMismatch: await endpoint({ payloadFilter: { amount: '1500' } }),
+      missing: await endpoint({ payloadFilter: { 'customer.id': { $exists: true } } }),
+      negated: await endpoint({ payloadFilter: { $not: { currency: 'EUR' } } }),
+      outsideTheGrammar: await endpoint({ payloadFilter: { amount: { $regex: '^1' } } }),
+      // The payload filter would match, but the SQL match already dropped these.
+      disabled: await endpoint({ disabled: true, payloadFilter: { currency: 'EUR' } }),
+      otherType: await endpoint({ filterTypes: ['user.created'], payloadFilter: { currency: 'EUR' } }),
+      otherChannel: await endpoint({ channels: ['us'], payloadFilter: { currency: 'EUR' } }),
+    };
+
+    const result = await fanOutMessage(database.db, message.id);
+    const expected = [...Object.values(matching), ...Object.values(passing)].map((e) => e.id).sort();
+    expect(result.created).toBe(expected.length);
+    expect(result.deliveries).toHaveLength(expected.length);
+    const rows = await deliveriesOf(database, message.id);
+    expect(rows.map((r) => r.endpointId).sort()).toEqual(expected);
+    expect(rows.map((r) => r.id).sort()).toEqual(result.deliveries.map((d) => d.id).sort());
+    const delivered = new Set(rows.map((r) => r.endpointId));
+    for (const [name, e] of Object.entries(failing)) expect(delivered.has(e.id), name).toBe(false);
+
+    // A repeat changes nothing, filters included.
+    expect((await fanOutMessage(database.db, message.id)).created).toBe(0);
   });
 
   it('gives a message without channels only to endpoints without a channel filter', async () => {

@@ -110,7 +110,7 @@ const EnvSchema = z.object({
   HERALD_ENDPOINT_DISABLE_AFTER_S: z.coerce
     .number({ error: 'must be seconds' })
     .int()
-    .min(60)
+    .min(1)
     .default(5 * 24 * 3600),
   HERALD_WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1000).default(50),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

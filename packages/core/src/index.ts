@@ -15,6 +15,7 @@ export {
   type EndpointSecretOut,
   EndpointSecretRotateIn,
   EndpointUpdate,
+  endpointKindProblems,
   isReservedHeader,
   isSensitiveHeader,
   RESERVED_ENDPOINT_HEADERS,
@@ -33,3 +34,17 @@ export {
 export { jsonDepth, MAX_PAYLOAD_DEPTH, MessageIn, type MessageOut } from './schemas/message';
 export { newEndpointSecret, normalizeEndpointSecret } from './secrets';
 export { digestToken, newApiToken, tokenHint } from './tokens';
+
+// Endpoint payload filters (Herald extension).
+
+export {
+  type JsonValue,
+  MAX_FILTER_CONDITIONS,
+  MAX_FILTER_DEPTH,
+  MAX_FILTER_PATH_SEGMENTS,
+  matchesPayloadFilter,
+  PayloadFilter,
+  payloadFilterIssues,
+} from './payload-filter';
+export { ENDPOINT_TYPES, EndpointRetrySchedule, type EndpointType, EndpointTypeIn } from './schemas/endpoint';
+export { KafkaEndpointSettings, QueueEndpointSettings, valueAtPath } from './schemas/endpoint-settings';

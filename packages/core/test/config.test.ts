@@ -44,10 +44,35 @@ describe('configuration', () => {
     [{ HERALD_QUEUE_BACKEND: 'rabbit' }, 'HERALD_QUEUE_BACKEND'],
     [{ HERALD_QUEUE_BACKEND: 'redis' }, 'HERALD_QUEUE_BACKEND'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ HERALD_RETRY_SCHEDULE: '5,soon' }, 'HERALD_RETRY_SCHEDULE'],
+    [{ HERALD_OUTBOUND_ALLOWLIST: '10.0.0.0/33' }, 'HERALD_OUTBOUND_ALLOWLIST'],
+    [{ HERALD_OUTBOUND_ALLOWLIST: 'localhost' }, 'HERALD_OUTBOUND_ALLOWLIST'],
+    [{ HERALD_DELIVERY_TIMEOUT_MS: '5' }, 'HERALD_DELIVERY_TIMEOUT_MS'],
+    [{ HERALD_OPERATIONAL_WEBHOOK_URL: 'https://ops.example/hook' }, 'HERALD_OPERATIONAL_WEBHOOK_SECRET'],
   ])('refuses %o, naming %s', (env, variable) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('reads the delivery settings, with Svix-like defaults', () => {
+    const defaults = loadConfig({}).delivery;
+    expect(defaults).toEqual({
+      retryScheduleS: [5, 300, 1800, 7200, 18_000, 36_000, 36_000],
+      timeoutMs: 15_000,
+      outboundAllowlist: [],
+      httpsOnly: false,
+      disableAfterS: 5 * 24 * 3600,
+      concurrency: 50,
+    });
+    const custom = loadConfig({
+      HERALD_RETRY_SCHEDULE: '1, 2,3',
+      HERALD_OUTBOUND_ALLOWLIST: '127.0.0.0/8,::1,10.1.2.3',
+      HERALD_HTTPS_ONLY: 'true',
+    }).delivery;
+    expect(custom.retryScheduleS).toEqual([1, 2, 3]);
+    expect(custom.outboundAllowlist).toEqual(['127.0.0.0/8', '::1', '10.1.2.3']);
+    expect(custom.httpsOnly).toBe(true);
   });
 
   it('reports every bad variable at once', () => {

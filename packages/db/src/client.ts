@@ -17,6 +17,8 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     // Fail fast instead of queueing forever when the server is gone; the
     // health route and callers turn this into a 503.
     connect_timeout: 5,
+    // Reconnect quickly after a database restart (the default backoff grows to 20 s, pool-wide).
+    backoff: (retries: number) => Math.min(0.1 * 2 ** retries, 1),
   });
   return {
     db: drizzle(sql, { schema }),

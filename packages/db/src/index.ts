@@ -42,14 +42,27 @@ export {
   type MessageStatusText,
 } from './queries/attempts';
 export {
+  type DeadLetterFilter,
+  type DeadLetterOut,
+  findDeliveryInApp,
+  listDeadLetters,
+  prepareResend,
+  RECOVERABLE_STATUSES,
+  type ResendPreparation,
+  requeueDeliveriesInStatus,
+  selectRecoverableDeliveryIds,
+} from './queries/dead-letters';
+export {
   type AttemptOutcome,
   type AttemptRecord,
   acquireCircuitProbe,
+  advanceFifo,
   type ClaimedDelivery,
   claimDelivery,
   deadLetterWithoutAttempt,
   disableEndpoint,
   type EndpointHealthPolicy,
+  fifoHead,
   findOverdueDeliveries,
   recordAttempt,
   releaseDelivery,
@@ -103,4 +116,28 @@ export {
   messageOut,
 } from './queries/messages';
 export { createOrganization, findOrganization, listOrganizations, organizationOut } from './queries/organizations';
+export {
+  acquireDrainLease,
+  endpointOfDelivery,
+  findEndpointById,
+  hasDueStreamDeliveries,
+  nextStreamBatch,
+  recordStreamBatch,
+  releaseDrainLease,
+  renewDrainLease,
+  type StreamedDelivery,
+} from './queries/streamed-deliveries';
+export {
+  type AttemptStreamFilter,
+  type AttemptStreamOut,
+  attemptLogHead,
+  attemptSeqsAfter,
+  attemptStreamOut,
+  findStreamEndpoint,
+  messageStreamOut,
+  readAttemptStream,
+  readMessageStream,
+  type TableWriters,
+  tableWriters,
+} from './queries/streams';
 export * as schema from './schema';

@@ -1,3 +1,4 @@
+export { createKafkaPublisher, type KafkaClusterSettings, type KafkaPublisher, type KafkaRecord } from './kafka';
 export {
   createWebhookSender,
   type Dial,

@@ -28,6 +28,8 @@ export const JOBS = {
       due: z.number().int().nonnegative().optional(),
       /** Resent by a person (resend, recover, replay): recorded as a manual attempt. */
       manual: z.boolean().optional(),
+      /** Set for Kafka endpoints: drain this endpoint's stream instead of sending one delivery. */
+      stream: z.string().optional(),
     }),
     jobId: (p: { deliveryId: string; due?: number | undefined; manual?: boolean | undefined }) =>
       `deliver.${p.deliveryId}.${p.due ?? 0}${p.manual ? '.m' : ''}`,

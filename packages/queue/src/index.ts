@@ -8,3 +8,4 @@ export {
   type QueueSettings,
   type ScheduledJob,
 } from './runtime';
+export { createWorkQueuePublisher, type WorkQueuePublisher } from './work-queues';

@@ -111,8 +111,8 @@ const DELIVERY_SWEEP_LOCK = 7_307_004;
 
 /**
  * Queues again the deliveries that are overdue: their job was lost (a queue
- * outage without persistence) or their worker died holding the lease. The job
- * id carries the due time, so a job that still exists makes this a no-op.
+ * outage without persistence) or their worker died holding the lease. A
+ * duplicate job is harmless: the delivery's claim lets one run through.
  */
 export async function sweepOverdueDeliveries(
   db: Database,
@@ -123,9 +123,11 @@ export async function sweepOverdueDeliveries(
     const [lock] = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${DELIVERY_SWEEP_LOCK}) as locked`);
     if (!lock?.locked) return 0;
     const overdue = await findOverdueDeliveries(tx as unknown as Database, options.graceMs, options.batchSize ?? 1000);
+    // A fresh job id per sweep: the lost job's id may still be held by a failed job BullMQ keeps.
+    const now = Date.now();
     await queue.enqueueMany(
       'deliver',
-      overdue.map((d) => ({ payload: { deliveryId: d.id, due: d.nextAttemptAt?.getTime() ?? 0 } })),
+      overdue.map((d) => ({ payload: { deliveryId: d.id, due: now } })),
     );
     return overdue.length;
   });

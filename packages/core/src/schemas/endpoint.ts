@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { FieldError } from '../errors';
+import { PayloadFilter } from '../payload-filter';
 import { Metadata, Name, NameList, noNul, RatePerSecond, Uid } from './common';
+import { KafkaEndpointSettings, QueueEndpointSettings } from './endpoint-settings';
 
 /** An endpoint uid may not look like an endpoint id: `PUT …/endpoint/{id}` must tell them apart. */
 export const EndpointUid = Uid.refine((uid) => !uid.startsWith('ep_'), 'may not start with "ep_", which marks endpoint ids');
@@ -99,9 +102,42 @@ export const EndpointHeaders = z.record(z.string(), z.string()).superRefine((hea
   }
 });
 
-/** Wire shape of Svix's `EndpointIn` (create). */
+/** Endpoint kinds: only webhooks are delivered yet (kafka and queue land with their issues). */
+export const ENDPOINT_TYPES = ['webhook', 'kafka', 'queue'] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+const SUPPORTED_ENDPOINT_TYPES: ReadonlySet<EndpointType> = new Set(ENDPOINT_TYPES);
+
+/** Herald extension: the kind of endpoint; `kafka` and `queue` are refused until they are implemented. */
+export const EndpointTypeIn = z
+  .enum(ENDPOINT_TYPES)
+  .superRefine((type, ctx) => {
+    if (!SUPPORTED_ENDPOINT_TYPES.has(type)) ctx.addIssue({ code: 'custom', message: `"${type}" endpoints are not supported yet` });
+  })
+  .describe('"webhook" (the default); "kafka" and "queue" are refused as not supported yet');
+
+/** Herald extension: 1-20 retry delays in seconds (0 to 24 h each); null uses the global schedule. */
+export const EndpointRetrySchedule = z.array(z.number().int().min(0).max(86_400)).min(1).max(20);
+
+/**
+ * Herald's extension fields, shared by create, PUT and PATCH. Absent leaves a
+ * field alone on PATCH (defaults on create and PUT); `null` clears `filter`
+ * and `retrySchedule`.
+ */
+const extensionFields = {
+  /** Payload filter (Convoy/Outpost style); null delivers every payload. */
+  filter: PayloadFilter.nullish(),
+  retrySchedule: EndpointRetrySchedule.nullish(),
+  /** Stored only for now: ordered delivery lands with its issue. */
+  fifo: z.boolean().optional(),
+  type: EndpointTypeIn.optional(),
+  /** Settings of `kafka` and `queue` endpoints (checked against the type by `endpointKindProblems`). */
+  settings: z.record(z.string(), z.unknown()).nullish(),
+};
+
+/** Wire shape of Svix's `EndpointIn` (create), plus Herald's extension fields. */
 export const EndpointIn = z.strictObject({
-  url: EndpointUrl,
+  // Required for webhooks; kafka and queue endpoints have no URL (see endpointKindProblems).
+  url: EndpointUrl.optional(),
   uid: EndpointUid.nullish(),
   description: Description.optional(),
   version: EndpointVersion.nullish(),
@@ -113,12 +149,13 @@ export const EndpointIn = z.strictObject({
   metadata: Metadata.optional(),
   headers: EndpointHeaders.nullish(),
   secret: EndpointSecret.nullish(),
+  ...extensionFields,
 });
 export type EndpointIn = z.infer<typeof EndpointIn>;
 
 /** Wire shape of Svix's `EndpointUpdate` (PUT, a full replace): `EndpointIn` without headers and secret. */
 export const EndpointUpdate = z.strictObject({
-  url: EndpointUrl,
+  url: EndpointUrl.optional(),
   uid: EndpointUid.nullish(),
   description: Description.optional(),
   version: EndpointVersion.nullish(),
@@ -128,6 +165,7 @@ export const EndpointUpdate = z.strictObject({
   rateLimit: RatePerSecond.nullish(),
   throttleRate: RatePerSecond.nullish(),
   metadata: Metadata.optional(),
+  ...extensionFields,
 });
 export type EndpointUpdate = z.infer<typeof EndpointUpdate>;
 
@@ -145,6 +183,7 @@ export const EndpointPatch = z.strictObject({
   metadata: Metadata.optional(),
   /** Deprecated upstream in favour of rotation; `null` generates a new secret. */
   secret: EndpointSecret.nullish(),
+  ...extensionFields,
 });
 export type EndpointPatch = z.infer<typeof EndpointPatch>;
 
@@ -170,7 +209,7 @@ export const EndpointSecretRotateIn = z.strictObject({
 });
 export type EndpointSecretRotateIn = z.infer<typeof EndpointSecretRotateIn>;
 
-/** Wire shape of Svix's `EndpointOut`; timestamps are ISO-8601 strings. */
+/** Wire shape of Svix's `EndpointOut` plus Herald's extension fields; timestamps are ISO-8601 strings. */
 export interface EndpointOut {
   id: string;
   uid: string | null;
@@ -185,6 +224,12 @@ export interface EndpointOut {
   metadata: Record<string, string>;
   createdAt: string;
   updatedAt: string;
+  /** Herald extensions. */
+  filter: PayloadFilter | null;
+  retrySchedule: number[] | null;
+  fifo: boolean;
+  type: EndpointType;
+  settings: Record<string, unknown>;
 }
 
 /** Sensitive headers are listed by name in `sensitive` and left out of `headers`. */
@@ -195,4 +240,23 @@ export interface EndpointHeadersOut {
 
 export interface EndpointSecretOut {
   key: string;
+}
+
+/**
+ * What an endpoint of each type needs: a webhook a URL and no settings, a
+ * kafka endpoint its topic settings, a queue endpoint its queue settings.
+ */
+export function endpointKindProblems(endpoint: { type: EndpointType; url: string | null | undefined; settings: unknown }): FieldError[] {
+  const settings = endpoint.settings ?? {};
+  if (endpoint.type === 'webhook') {
+    const problems: FieldError[] = [];
+    if (!endpoint.url) problems.push({ path: 'body.url', message: 'is required for a webhook endpoint' });
+    if (Object.keys(settings as object).length > 0) problems.push({ path: 'body.settings', message: 'webhook endpoints take no settings' });
+    return problems;
+  }
+  const schema = endpoint.type === 'kafka' ? KafkaEndpointSettings : QueueEndpointSettings;
+  const parsed = schema.safeParse(settings);
+  return parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: ['body.settings', ...issue.path.map(String)].join('.'), message: issue.message }));
 }

@@ -33,6 +33,8 @@ export async function claimDelivery(db: Database, deliveryId: string, leaseMs: n
     .where(
       and(
         eq(deliveries.id, deliveryId),
+        // Kafka deliveries are only ever sent by their endpoint's drain, in order.
+        sql`not exists (select 1 from ${endpoints} e where e.id = ${deliveries.endpointId} and e.type = 'kafka')`,
         or(
           and(
             inArray(deliveries.status, ['pending', 'failed']),
@@ -77,7 +79,7 @@ export async function releaseDelivery(db: Database, claim: ClaimedDelivery, dueA
       leaseExpiresAt: null,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(deliveries.id, claim.delivery.id), eq(deliveries.leaseToken, claim.leaseToken)));
+    .where(and(eq(deliveries.id, claim.delivery.id), eq(deliveries.leaseToken, claim.leaseToken), eq(deliveries.status, 'sending')));
 }
 
 export type AttemptOutcome = { kind: 'succeeded' } | { kind: 'retry'; nextAttemptAt: Date } | { kind: 'dead' };
@@ -218,11 +220,14 @@ export async function acquireCircuitProbe(db: Database, endpointId: string, prob
 
 /**
  * A token bucket per endpoint in its row, so `throttleRate` holds across every
- * worker process. Returns 0 when a send may go now, or how many milliseconds
- * to wait for the next token.
+ * worker process. The bucket holds a fifth of a second of tokens: enough to
+ * absorb scheduling jitter, small enough that no one-second window sees much
+ * more than the rate after a pause. Returns 0 when a send may go now, or how
+ * many milliseconds to wait for the next token.
  */
 export async function takeThrottleToken(db: Database, endpointId: string, ratePerSecond: number): Promise<number> {
-  const refilled = sql`least(${ratePerSecond}::double precision, coalesce(${endpoints.throttleTokens}, ${ratePerSecond}::double precision) + ${ratePerSecond} * extract(epoch from now() - coalesce(${endpoints.throttleRefilledAt}, now())))`;
+  const capacity = Math.max(1, Math.ceil(ratePerSecond / 5));
+  const refilled = sql`least(${capacity}::double precision, coalesce(${endpoints.throttleTokens}, ${capacity}::double precision) + ${ratePerSecond} * extract(epoch from now() - coalesce(${endpoints.throttleRefilledAt}, now())))`;
   const taken = await db
     .update(endpoints)
     .set({ throttleTokens: sql`${refilled} - 1`, throttleRefilledAt: sql`now()` })
@@ -264,4 +269,32 @@ export async function requeueDeliveries(db: Database, where: { orgId: string; id
     .set({ status: 'pending', nextAttemptAt: sql`now()`, leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
     .where(and(eq(deliveries.orgId, where.orgId), inArray(deliveries.id, where.ids), sql`${deliveries.status} <> 'sending'`))
     .returning({ id: deliveries.id });
+}
+
+/**
+ * FIFO endpoints deliver strictly in message order: the head is the oldest
+ * unfinished delivery of the endpoint, and only the head may be attempted.
+ */
+export async function fifoHead(db: Database, endpointId: string): Promise<{ id: string; status: DeliveryRow['status'] } | undefined> {
+  const [head] = await db
+    .select({ id: deliveries.id, status: deliveries.status })
+    .from(deliveries)
+    .innerJoin(messages, eq(messages.id, deliveries.messageId))
+    .where(and(eq(deliveries.endpointId, endpointId), inArray(deliveries.status, ['pending', 'failed', 'sending'])))
+    .orderBy(messages.createdAt, messages.id)
+    .limit(1);
+  return head;
+}
+
+/** Makes a FIFO endpoint's new head due now (if it has not been attempted yet) and returns it. */
+export async function advanceFifo(db: Database, endpointId: string): Promise<string | undefined> {
+  const head = await fifoHead(db, endpointId);
+  if (!head) return undefined;
+  if (head.status === 'pending') {
+    await db
+      .update(deliveries)
+      .set({ nextAttemptAt: sql`now()` })
+      .where(and(eq(deliveries.id, head.id), eq(deliveries.status, 'pending')));
+  }
+  return head.status === 'sending' ? undefined : head.id;
 }

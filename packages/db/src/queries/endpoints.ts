@@ -6,6 +6,7 @@ import {
   type EndpointPatch,
   type EndpointSecretRotateIn,
   type EndpointUpdate,
+  endpointKindProblems,
   HeraldError,
   isSensitiveHeader,
   type ListPage,
@@ -13,6 +14,7 @@ import {
   newEndpointSecret,
   newId,
   normalizeEndpointSecret,
+  type PayloadFilter,
   Uid,
 } from '@herald/core';
 import { and, desc, eq, or, type SQL, sql } from 'drizzle-orm';
@@ -46,7 +48,21 @@ export function endpointOut(row: EndpointRow): EndpointOut {
     metadata: row.metadata,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
+    // Herald extensions; the filter lives in `payloadFilter`.
+    filter: (row.payloadFilter ?? null) as PayloadFilter | null,
+    retrySchedule: row.retrySchedule,
+    fifo: row.fifo,
+    type: row.type,
+    settings: withoutSecrets(row.settings),
   };
+}
+
+/** Settings as shown: a SASL password is kept for the producer, never returned. */
+function withoutSecrets(settings: Record<string, unknown>): Record<string, unknown> {
+  const sasl = settings.sasl as Record<string, unknown> | undefined;
+  if (!sasl || typeof sasl !== 'object') return settings;
+  const { password: _password, ...shown } = sasl;
+  return { ...settings, sasl: shown };
 }
 
 /** Sensitive headers are named in `sensitive` and their values left out. */
@@ -75,9 +91,17 @@ const inScope = (scope: EndpointScope, ...more: (SQL | undefined)[]) =>
   and(eq(endpoints.orgId, scope.orgId), eq(endpoints.appId, scope.appId), ...more);
 
 /** The fields a PUT replaces (and a create sets), defaults filled in. */
+/** Refuses an endpoint whose type, URL and settings do not fit together, naming the fields. */
+function assertKind(endpoint: { type: EndpointRow['type']; url: string | null | undefined; settings: unknown }) {
+  const problems = endpointKindProblems(endpoint);
+  if (problems.length > 0) throw new HeraldError('validation', `${problems[0]!.path}: ${problems[0]!.message}`, problems);
+}
+
 function replaceable(input: EndpointUpdate) {
+  assertKind({ type: input.type ?? 'webhook', url: input.url, settings: input.settings });
   return {
-    url: input.url,
+    url: input.url ?? '',
+    settings: input.settings ?? {},
     uid: input.uid ?? null,
     description: input.description ?? '',
     version: input.version ?? 1,
@@ -88,6 +112,10 @@ function replaceable(input: EndpointUpdate) {
     // `rateLimit` is Svix's deprecated name for the throttle.
     throttleRate: input.throttleRate ?? input.rateLimit ?? null,
     metadata: input.metadata ?? {},
+    payloadFilter: input.filter ?? null,
+    retrySchedule: input.retrySchedule ?? null,
+    fifo: input.fifo ?? false,
+    type: input.type ?? 'webhook',
   };
 }
 
@@ -99,7 +127,6 @@ export async function insertEndpoint(db: Database, scope: EndpointScope, input: 
       id: newId('endpoint'),
       orgId: scope.orgId,
       appId: scope.appId,
-      type: 'webhook',
       ...replaceable(input),
       headers: input.headers ?? {},
       secret: input.secret ? normalizeEndpointSecret(input.secret) : newEndpointSecret(),
@@ -191,6 +218,16 @@ export async function patchEndpoint(db: Database, scope: EndpointScope, idOrUid:
   }
   if (input.throttleRate !== undefined) set.throttleRate = input.throttleRate;
   if (input.secret !== undefined) set.secret = input.secret === null ? newEndpointSecret() : normalizeEndpointSecret(input.secret);
+  if (input.filter !== undefined) set.payloadFilter = input.filter;
+  if (input.retrySchedule !== undefined) set.retrySchedule = input.retrySchedule;
+  if (input.fifo !== undefined) set.fifo = input.fifo;
+  if (input.type !== undefined) set.type = input.type;
+  if (input.settings !== undefined) set.settings = input.settings ?? {};
+  assertKind({
+    type: input.type ?? existing.type,
+    url: input.url ?? existing.url,
+    settings: input.settings === undefined ? existing.settings : input.settings,
+  });
   return await setById(db, scope, existing.id, set);
 }
 

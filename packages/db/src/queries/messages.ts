@@ -112,7 +112,17 @@ export async function findUndispatched(db: Database, graceMs: number, limit: num
   return await db
     .select({ id: messages.id, deliverAt: messages.deliverAt })
     .from(messages)
-    .where(and(isNull(messages.dispatchedAt), lt(messages.createdAt, sql`now() - make_interval(secs => ${graceMs / 1000})`)))
+    .where(
+      or(
+        and(isNull(messages.dispatchedAt), lt(messages.createdAt, sql`now() - make_interval(secs => ${graceMs / 1000})`)),
+        // Handed over but never fanned out (the fan-out job was lost): hand over again after a minute.
+        and(
+          isNull(messages.fannedOutAt),
+          lt(messages.dispatchedAt, sql`now() - interval '60 seconds'`),
+          or(isNull(messages.deliverAt), lt(messages.deliverAt, sql`now() - interval '60 seconds'`)),
+        ),
+      ),
+    )
     .orderBy(asc(messages.createdAt))
     .limit(limit);
 }

@@ -47,6 +47,9 @@ export const endpoints = pgTable(
     /** Token bucket for `throttleRate`, shared by every worker process. */
     throttleTokens: doublePrecision('throttle_tokens'),
     throttleRefilledAt: timestamp('throttle_refilled_at', { withTimezone: true }),
+    /** Kafka endpoints are drained by one worker at a time, in message order: its lease. */
+    drainLeaseToken: text('drain_lease_token'),
+    drainLeaseUntil: timestamp('drain_lease_until', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [uniqueIndex('endpoints_app_uid_key').on(t.appId, t.uid), index('endpoints_app_id_idx').on(t.appId, t.id)],

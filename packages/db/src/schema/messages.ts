@@ -28,10 +28,13 @@ export const messages = pgTable(
     deliverAt: timestamp('deliver_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
+    /** Set once its deliveries exist: ordered (Kafka) endpoints never overtake an earlier message still being fanned out. */
+    fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('messages_app_event_id_key').on(t.appId, t.eventId),
     index('messages_app_id_idx').on(t.appId, t.id),
     index('messages_undispatched_idx').on(t.createdAt).where(sql`dispatched_at is null`),
+    index('messages_unfanned_idx').on(t.appId, t.createdAt).where(sql`fanned_out_at is null`),
   ],
 );

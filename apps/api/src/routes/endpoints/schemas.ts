@@ -1,4 +1,12 @@
-import { EndpointHeadersIn, EndpointHeadersPatchIn, EndpointIn, EndpointPatch, EndpointSecretRotateIn, EndpointUpdate } from '@herald/core';
+import {
+  ENDPOINT_TYPES,
+  EndpointHeadersIn,
+  EndpointHeadersPatchIn,
+  EndpointIn,
+  EndpointPatch,
+  EndpointSecretRotateIn,
+  EndpointUpdate,
+} from '@herald/core';
 import { z } from '@hono/zod-openapi';
 import { errorResponses } from '../schemas';
 
@@ -25,6 +33,12 @@ export const EndpointOutSchema = z
     metadata: z.record(z.string(), z.string()),
     createdAt: z.string(),
     updatedAt: z.string(),
+    // Herald extensions (the svix client ignores them).
+    filter: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'Payload filter; null delivers every payload' }),
+    retrySchedule: z.array(z.number()).nullable().openapi({ description: 'Retry delays in seconds; null uses the global schedule' }),
+    fifo: z.boolean(),
+    type: z.enum(ENDPOINT_TYPES),
+    settings: z.record(z.string(), z.unknown()),
   })
   .openapi('EndpointOut');
 

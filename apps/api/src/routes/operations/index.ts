@@ -1,0 +1,14 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiDeps, ApiEnv } from '../../context';
+import { registerListDeadLetters } from './dead-letter-list';
+import { registerReplayDeadLetter } from './dead-letter-replay';
+import { registerRecover } from './recover';
+import { registerResend } from './resend';
+
+/** Manual delivery: resend one message, recover an endpoint, list and replay dead letters. */
+export function registerOperationRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
+  registerResend(app, deps);
+  registerRecover(app, deps);
+  registerListDeadLetters(app, deps);
+  registerReplayDeadLetter(app, deps);
+}

@@ -1,0 +1,95 @@
+import { type HeraldConfig, KafkaEndpointSettings, QueueEndpointSettings, valueAtPath } from '@herald/core';
+import type { ClaimedDelivery } from '@herald/db';
+import { type KafkaPublisher, type SendResult, signatureHeaders, type WebhookSender } from '@herald/delivery';
+import type { WorkQueuePublisher } from '@herald/queue';
+
+/** One attempt at one destination; never throws (a failure is a result with a reason). */
+export type Destination = (claim: ClaimedDelivery, secrets: string[]) => Promise<SendResult>;
+
+const failed = (started: number, response: string): SendResult => ({
+  ok: false,
+  statusCode: null,
+  response: response.slice(0, 1024),
+  durationMs: Math.round(performance.now() - started),
+});
+
+/**
+ * The three endpoint types. Each gets the same stored bytes, the same
+ * `webhook-id` (the message id) and the same Standard Webhooks signature, so a
+ * consumer verifies and deduplicates the same way whatever carried the message.
+ */
+export function createDestinations(deps: {
+  config: HeraldConfig;
+  sender: WebhookSender;
+  kafka: KafkaPublisher;
+  workQueues: WorkQueuePublisher;
+}): Record<ClaimedDelivery['endpoint']['type'], Destination> {
+  const sign = (claim: ClaimedDelivery, secrets: string[]) =>
+    signatureHeaders({ messageId: claim.message.id, timestamp: new Date(), body: claim.message.body, secrets });
+
+  return {
+    webhook: (claim, secrets) =>
+      deps.sender.send({
+        url: claim.endpoint.url,
+        headers: { ...claim.endpoint.headers, ...sign(claim, secrets) },
+        body: claim.message.body,
+      }),
+
+    async kafka(claim, secrets) {
+      const started = performance.now();
+      const settings = KafkaEndpointSettings.safeParse(claim.endpoint.settings);
+      if (!settings.success) return failed(started, `invalid kafka settings: ${settings.error.issues[0]?.message}`);
+      const brokers = settings.data.brokers ?? deps.config.kafkaBrokers;
+      if (!brokers) return failed(started, 'no Kafka brokers: set KAFKA_BROKERS or the endpoint’s brokers');
+      const keyValue = settings.data.key ? valueAtPath(JSON.parse(claim.message.body), settings.data.key) : undefined;
+      const key =
+        keyValue === undefined || keyValue === null
+          ? claim.message.appId
+          : typeof keyValue === 'string'
+            ? keyValue
+            : JSON.stringify(keyValue);
+      try {
+        await deps.kafka.publish(
+          { brokers, ...(settings.data.ssl ? { ssl: true } : {}), ...(settings.data.sasl ? { sasl: settings.data.sasl } : {}) },
+          {
+            topic: settings.data.topic,
+            key,
+            value: claim.message.body,
+            headers: { ...sign(claim, secrets), 'herald-event-type': claim.message.eventType, 'herald-app-id': claim.message.appId },
+          },
+        );
+        return {
+          ok: true,
+          statusCode: null,
+          response: `acknowledged by ${settings.data.topic}`,
+          durationMs: Math.round(performance.now() - started),
+        };
+      } catch (error) {
+        return failed(started, `kafka: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+
+    async queue(claim) {
+      const started = performance.now();
+      const settings = QueueEndpointSettings.safeParse(claim.endpoint.settings);
+      if (!settings.success) return failed(started, `invalid queue settings: ${settings.error.issues[0]?.message}`);
+      try {
+        await deps.workQueues.publish(settings.data, `msg.${claim.message.id}`, {
+          id: claim.message.id,
+          eventType: claim.message.eventType,
+          appId: claim.message.appId,
+          timestamp: claim.message.createdAt.toISOString(),
+          payload: JSON.parse(claim.message.body),
+        });
+        return {
+          ok: true,
+          statusCode: null,
+          response: `queued on ${settings.data.queue}`,
+          durationMs: Math.round(performance.now() - started),
+        };
+      } catch (error) {
+        return failed(started, `queue: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+  };
+}

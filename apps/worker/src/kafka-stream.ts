@@ -1,0 +1,146 @@
+import { type HeraldConfig, KafkaEndpointSettings, type Logger, valueAtPath } from '@herald/core';
+import {
+  type AttemptOutcome,
+  acquireDrainLease,
+  type Database,
+  type EndpointHealthPolicy,
+  hasDueStreamDeliveries,
+  nextStreamBatch,
+  recordStreamBatch,
+  releaseDrainLease,
+  renewDrainLease,
+  type schema,
+  updateEndpointHealth,
+} from '@herald/db';
+import { type KafkaPublisher, type KafkaRecord, signatureHeaders } from '@herald/delivery';
+import type { QueueRuntime } from '@herald/queue';
+import { nextRetryDelayMs } from './retry';
+
+type EndpointRow = typeof schema.endpoints.$inferSelect;
+
+const LEASE_MS = 60_000;
+const BATCH = 1000;
+const BLOCKED_RETRY_MS = 250;
+
+/**
+ * Delivers a Kafka endpoint as a stream: under the endpoint's drain lease,
+ * send its due deliveries in message order, up to a thousand per broker
+ * request (acks=all, idempotent producer), record them in one transaction,
+ * and repeat until nothing is due. A failed batch is retried as a whole and
+ * holds back what follows, so per-key order survives broker outages. A crash
+ * between the broker's acknowledgement and the record re-sends that batch once
+ * the lease expires: at-least-once, duplicates carry the same `webhook-id`.
+ */
+export function createKafkaStreamer(deps: {
+  config: HeraldConfig;
+  db: Database;
+  queue: QueueRuntime;
+  kafka: KafkaPublisher;
+  policy: EndpointHealthPolicy;
+  log: Logger;
+}) {
+  const { config, db, queue, kafka, log } = deps;
+
+  async function sendBatch(endpoint: EndpointRow, batch: Awaited<ReturnType<typeof nextStreamBatch>>['batch']) {
+    const started = performance.now();
+    const settings = KafkaEndpointSettings.safeParse(endpoint.settings);
+    const brokers = settings.success ? (settings.data.brokers ?? config.kafkaBrokers) : undefined;
+    if (!settings.success || !brokers) {
+      return {
+        ok: false,
+        response: settings.success ? 'no Kafka brokers: set KAFKA_BROKERS or the endpoint’s brokers' : 'invalid kafka settings',
+        durationMs: 0,
+      };
+    }
+    const secrets = [endpoint.secret];
+    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > Date.now()) {
+      secrets.push(endpoint.previousSecret);
+    }
+    const now = new Date();
+    const records: KafkaRecord[] = batch.map((d) => {
+      const keyValue = settings.data.key ? valueAtPath(JSON.parse(d.message.body), settings.data.key) : undefined;
+      return {
+        topic: settings.data.topic,
+        key: keyValue === undefined || keyValue === null ? d.appId : typeof keyValue === 'string' ? keyValue : JSON.stringify(keyValue),
+        value: d.message.body,
+        headers: {
+          ...signatureHeaders({ messageId: d.message.id, timestamp: now, body: d.message.body, secrets }),
+          'herald-event-type': d.message.eventType,
+          'herald-app-id': d.appId,
+        },
+      };
+    });
+    try {
+      await kafka.publishBatch(
+        { brokers, ...(settings.data.ssl ? { ssl: true } : {}), ...(settings.data.sasl ? { sasl: settings.data.sasl } : {}) },
+        records,
+      );
+      return { ok: true, response: `acknowledged by ${settings.data.topic}`, durationMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      return {
+        ok: false,
+        response: `kafka: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1024),
+        durationMs: Math.round(performance.now() - started),
+      };
+    }
+  }
+
+  /** One query when another worker already drains the endpoint: most stream jobs end right there. */
+  return async function drain(endpointId: string): Promise<void> {
+    const lease = await acquireDrainLease(db, endpointId, LEASE_MS);
+    // Another worker is draining; it will pick up everything that is due.
+    if (!lease) return;
+    const { endpoint } = lease;
+    let token: string | undefined = lease.token;
+    for (;;) {
+      const { batch } = await nextStreamBatch(db, endpoint.id, BATCH);
+      if (batch.length === 0) {
+        await releaseDrainLease(db, endpoint.id, token);
+        // A delivery committed while we released would find the lease taken: look once more.
+        const again = await nextStreamBatch(db, endpoint.id, 1);
+        if (again.batch.length === 0) {
+          // Held back behind a message still being fanned out: look again shortly.
+          if (await hasDueStreamDeliveries(db, endpoint.id)) {
+            const due = Date.now() + BLOCKED_RETRY_MS;
+            await queue.enqueue('deliver', { deliveryId: `wake-${endpoint.id}`, due, stream: endpoint.id }, { delayMs: BLOCKED_RETRY_MS });
+          }
+          return;
+        }
+        token = (await acquireDrainLease(db, endpoint.id, LEASE_MS))?.token;
+        if (!token) return;
+        continue;
+      }
+      const result = await sendBatch(endpoint, batch);
+      const schedule = endpoint.retrySchedule ?? config.delivery.retryScheduleS;
+      const outcomes = new Map<string, AttemptOutcome>();
+      for (const d of batch) {
+        const delay = result.ok ? undefined : nextRetryDelayMs(d.attemptCount + 1, schedule);
+        outcomes.set(
+          d.id,
+          result.ok
+            ? { kind: 'succeeded' }
+            : delay === undefined
+              ? { kind: 'dead' }
+              : { kind: 'retry', nextAttemptAt: new Date(Date.now() + delay) },
+        );
+      }
+      await recordStreamBatch(db, endpoint, batch, result, (d) => outcomes.get(d.id)!);
+      await updateEndpointHealth(db, endpoint.id, result.ok, deps.policy);
+      if (!result.ok) {
+        log.warn('kafka batch failed; retrying on schedule', { endpointId: endpoint.id, deliveries: batch.length, error: result.response });
+        const head = outcomes.get(batch[0]!.id)!;
+        if (head.kind === 'retry') {
+          const due = head.nextAttemptAt.getTime();
+          await queue.enqueue('deliver', { deliveryId: batch[0]!.id, due, stream: endpoint.id }, { delayMs: due - Date.now() });
+        }
+        await releaseDrainLease(db, endpoint.id, token);
+        // Dead-lettered heads no longer block: carry on with what follows, if anything is due.
+        if (head.kind !== 'dead') return;
+        token = (await acquireDrainLease(db, endpoint.id, LEASE_MS))?.token;
+        if (!token) return;
+        continue;
+      }
+      if (!(await renewDrainLease(db, endpoint.id, token, LEASE_MS))) return;
+    }
+  };
+}

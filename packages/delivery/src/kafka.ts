@@ -1,0 +1,139 @@
+import { CompressionTypes, type IHeaders, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+
+export interface KafkaRecord {
+  topic: string;
+  key: string;
+  value: string;
+  headers: IHeaders;
+}
+
+export interface KafkaClusterSettings {
+  brokers: string[];
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+export interface KafkaPublisher {
+  /** Resolves once the broker acknowledged the record (acks=all); rejects with the reason otherwise. */
+  publish(cluster: KafkaClusterSettings, record: KafkaRecord): Promise<void>;
+  /** Many records in one broker request, in order: all acknowledged, or the whole call rejects. */
+  publishBatch(cluster: KafkaClusterSettings, records: KafkaRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  record: KafkaRecord;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** How long a record may wait for others to share its request, and how many share one. */
+const LINGER_MS = 2;
+const MAX_BATCH = 1000;
+const SEND_TIMEOUT_MS = 10_000;
+
+/**
+ * One idempotent producer per cluster, shared by every delivery job, with
+ * micro-batching: records published within a couple of milliseconds go to the
+ * broker in one `sendBatch` (the idempotent producer allows one request in
+ * flight, so batching is what keeps throughput up under load).
+ */
+export function createKafkaPublisher(options: { clientId: string } = { clientId: 'herald' }): KafkaPublisher {
+  const clusters = new Map<
+    string,
+    { producer: Producer; connected: Promise<void>; pending: Pending[]; flushing: Promise<void>; timer?: NodeJS.Timeout }
+  >();
+
+  const clusterKey = (c: KafkaClusterSettings) =>
+    JSON.stringify([c.brokers.slice().sort(), c.ssl ?? false, c.sasl?.username ?? '', c.sasl?.mechanism ?? '']);
+
+  const get = (settings: KafkaClusterSettings) => {
+    const key = clusterKey(settings);
+    let cluster = clusters.get(key);
+    if (!cluster) {
+      const config: KafkaConfig = {
+        clientId: options.clientId,
+        brokers: settings.brokers,
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 3000,
+        requestTimeout: SEND_TIMEOUT_MS,
+        // Failures become attempts, retried on Herald's own schedule; kafkajs should not hold a job for minutes.
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+        ...(settings.ssl ? { ssl: true } : {}),
+        ...(settings.sasl ? { sasl: settings.sasl as KafkaConfig['sasl'] } : {}),
+      };
+      const producer = new Kafka(config).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const created = { producer, connected: producer.connect(), pending: [] as Pending[], flushing: Promise.resolve() };
+      // A failed connect is retried by the next publish, not cached forever.
+      created.connected.catch(() => clusters.delete(key));
+      clusters.set(key, created);
+      cluster = created;
+    }
+    return cluster;
+  };
+
+  const flush = (cluster: NonNullable<ReturnType<typeof clusters.get>>) => {
+    cluster.timer = undefined;
+    const batch = cluster.pending.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    cluster.flushing = cluster.flushing.then(async () => {
+      try {
+        await cluster.connected;
+        const byTopic = new Map<string, KafkaRecord[]>();
+        for (const { record } of batch) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+        await cluster.producer.sendBatch({
+          acks: -1,
+          timeout: SEND_TIMEOUT_MS,
+          compression: CompressionTypes.None,
+          topicMessages: [...byTopic].map(([topic, records]) => ({
+            topic,
+            messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          })),
+        });
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        const reason = error instanceof Error ? error : new Error(String(error));
+        for (const p of batch) p.reject(reason);
+      }
+    });
+    if (cluster.pending.length > 0) flush(cluster);
+  };
+
+  return {
+    publish(settings, record) {
+      const cluster = get(settings);
+      return new Promise<void>((resolve, reject) => {
+        cluster.pending.push({ record, resolve, reject });
+        if (cluster.pending.length >= MAX_BATCH) flush(cluster);
+        else cluster.timer ??= setTimeout(() => flush(cluster), LINGER_MS);
+      });
+    },
+    publishBatch(settings, records) {
+      const cluster = get(settings);
+      const sent = cluster.flushing.then(async () => {
+        await cluster.connected;
+        const byTopic = new Map<string, KafkaRecord[]>();
+        for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+        await cluster.producer.sendBatch({
+          acks: -1,
+          timeout: SEND_TIMEOUT_MS,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          })),
+        });
+      });
+      cluster.flushing = sent.catch(() => {});
+      return sent;
+    },
+    async close() {
+      for (const cluster of clusters.values()) {
+        if (cluster.timer) clearTimeout(cluster.timer);
+        flush(cluster);
+        await cluster.flushing;
+        await cluster.producer.disconnect().catch(() => {});
+      }
+      clusters.clear();
+    },
+  };
+}
