@@ -18,7 +18,7 @@ import { nextRetryDelayMs } from './retry';
 
 type EndpointRow = typeof schema.endpoints.$inferSelect;
 
-const LEASE_MS = 60_000;
+const LEASE_MS = 30_000;
 const BATCH = 1000;
 const BLOCKED_RETRY_MS = 250;
 
