@@ -154,19 +154,7 @@ export const EndpointIn = z.strictObject({
 export type EndpointIn = z.infer<typeof EndpointIn>;
 
 /** Wire shape of Svix's `EndpointUpdate` (PUT, a full replace): `EndpointIn` without headers and secret. */
-export const EndpointUpdate = z.strictObject({
-  url: EndpointUrl.optional(),
-  uid: EndpointUid.nullish(),
-  description: Description.optional(),
-  version: EndpointVersion.nullish(),
-  disabled: z.boolean().optional(),
-  filterTypes: EndpointFilterTypes.nullish(),
-  channels: EndpointChannels.nullish(),
-  rateLimit: RatePerSecond.nullish(),
-  throttleRate: RatePerSecond.nullish(),
-  metadata: Metadata.optional(),
-  ...extensionFields,
-});
+export const EndpointUpdate = EndpointIn.omit({ headers: true, secret: true });
 export type EndpointUpdate = z.infer<typeof EndpointUpdate>;
 
 /** Wire shape of Svix's `EndpointPatch`: absent leaves a field alone, `null` clears it. */

@@ -1,10 +1,11 @@
 import type { ListPage } from '@herald/core';
-import { and, arrayContains, eq, gte, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, arrayContains, eq, gte, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { attempts, deliveries, endpoints, messages } from '../schema';
 import { type EndpointRow, endpointOut } from './endpoints';
 import { messageOut } from './messages';
 import { keyset, toPage } from './pagination';
+import { timeWindow } from './time-window';
 
 /** Svix's `MessageStatus` wire values. */
 export const MESSAGE_STATUS = { success: 0, pending: 1, fail: 2, sending: 3, canceled: 4 } as const;
@@ -77,8 +78,7 @@ function attemptConditions(filter: AttemptFilter): SQL[] | undefined {
   }
   if (filter.endpointId) conditions.push(eq(attempts.endpointId, filter.endpointId));
   if (filter.messageId) conditions.push(eq(attempts.messageId, filter.messageId));
-  if (filter.before) conditions.push(sql`date_trunc('milliseconds', ${attempts.createdAt}) < ${filter.before.toISOString()}::timestamptz`);
-  if (filter.after) conditions.push(sql`date_trunc('milliseconds', ${attempts.createdAt}) > ${filter.after.toISOString()}::timestamptz`);
+  for (const condition of timeWindow(attempts.createdAt, filter)) if (condition) conditions.push(condition);
   if (filter.channel) conditions.push(arrayContains(messages.channels, [filter.channel]));
   if (filter.tag) conditions.push(arrayContains(messages.tags, [filter.tag]));
   if (filter.eventTypes?.length) conditions.push(inArray(messages.eventType, filter.eventTypes));
@@ -179,8 +179,7 @@ export async function listEndpointMessages(
       filter.channel ? arrayContains(messages.channels, [filter.channel]) : undefined,
       filter.tag ? arrayContains(messages.tags, [filter.tag]) : undefined,
       filter.eventTypes?.length ? inArray(messages.eventType, filter.eventTypes) : undefined,
-      filter.before ? sql`date_trunc('milliseconds', ${messages.createdAt}) < ${filter.before.toISOString()}::timestamptz` : undefined,
-      filter.after ? sql`date_trunc('milliseconds', ${messages.createdAt}) > ${filter.after.toISOString()}::timestamptz` : undefined,
+      ...timeWindow(messages.createdAt, filter),
     ),
   );
   const rows = await db

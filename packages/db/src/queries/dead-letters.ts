@@ -4,6 +4,7 @@ import type { Database } from '../client';
 import { deliveries, endpoints, messages } from '../schema';
 import { requeueDeliveries } from './deliveries';
 import { keyset, toPage } from './pagination';
+import { comparedAtMs, timeWindow } from './time-window';
 
 type DeliveryStatus = (typeof deliveries.$inferSelect)['status'];
 
@@ -54,8 +55,7 @@ export async function listDeadLetters(
       eq(deliveries.status, 'dead'),
       filter.endpointId ? eq(deliveries.endpointId, filter.endpointId) : undefined,
       filter.eventTypes?.length ? inArray(messages.eventType, filter.eventTypes) : undefined,
-      filter.before ? sql`date_trunc('milliseconds', ${messages.createdAt}) < ${filter.before.toISOString()}::timestamptz` : undefined,
-      filter.after ? sql`date_trunc('milliseconds', ${messages.createdAt}) > ${filter.after.toISOString()}::timestamptz` : undefined,
+      ...timeWindow(messages.createdAt, filter),
     ),
   );
   const rows = await db
@@ -106,8 +106,8 @@ export async function selectRecoverableDeliveryIds(
     eq(deliveries.appId, scope.appId),
     eq(deliveries.endpointId, scope.endpointId),
     inArray(deliveries.status, [...(batch.statuses ?? RECOVERABLE_STATUSES)]),
-    sql`date_trunc('milliseconds', ${messages.createdAt}) >= ${range.since.toISOString()}::timestamptz`,
-    sql`date_trunc('milliseconds', ${messages.createdAt}) <= ${range.until.toISOString()}::timestamptz`,
+    comparedAtMs(messages.createdAt, '>=', range.since),
+    comparedAtMs(messages.createdAt, '<=', range.until),
     batch.afterId ? gt(deliveries.id, batch.afterId) : undefined,
   ];
   const rows = await db

@@ -3,6 +3,7 @@ import { and, arrayContains, asc, desc, eq, inArray, isNull, lt, or, sql } from 
 import type { Database } from '../client';
 import { messages } from '../schema';
 import { keyset, toPage } from './pagination';
+import { timeWindow } from './time-window';
 
 type MessageRow = typeof messages.$inferSelect;
 
@@ -86,9 +87,7 @@ export async function listMessages(
         filter.channel ? arrayContains(messages.channels, [filter.channel]) : undefined,
         filter.tag ? arrayContains(messages.tags, [filter.tag]) : undefined,
         filter.eventTypes?.length ? inArray(messages.eventType, filter.eventTypes) : undefined,
-        // Timestamps leave the API with millisecond precision; compare at that precision too.
-        filter.before ? sql`date_trunc('milliseconds', ${messages.createdAt}) < ${filter.before.toISOString()}::timestamptz` : undefined,
-        filter.after ? sql`date_trunc('milliseconds', ${messages.createdAt}) > ${filter.after.toISOString()}::timestamptz` : undefined,
+        ...timeWindow(messages.createdAt, filter),
       ),
     )
     .orderBy(page.orderBy)
