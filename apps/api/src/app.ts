@@ -21,8 +21,11 @@ import { registerEndpointRoutes } from './routes/endpoints';
 import { registerEventTypeRoutes } from './routes/event-types';
 import { registerHealth } from './routes/health';
 import { registerMessageRoutes } from './routes/messages';
+import { registerMetrics } from './routes/metrics';
 import { registerOperationRoutes } from './routes/operations';
 import { registerOrganizationRoutes } from './routes/organizations';
+import { registerReplayRoutes } from './routes/replays';
+import { registerStatsRoutes } from './routes/stats';
 import { registerStreamRoutes } from './routes/streams';
 
 /** Routes under /api/v1 that answer without an API key. */
@@ -69,8 +72,10 @@ export function createApp(appDeps: ApiDeps) {
   registerEndpointRoutes(app, deps);
   registerMessageRoutes(app, deps);
   registerAttemptRoutes(app, deps);
+  registerStatsRoutes(app, deps);
   registerStreamRoutes(app, deps);
   registerOperationRoutes(app, deps);
+  registerReplayRoutes(app, deps);
   registerAuthRoutes(app, deps);
   registerOrganizationRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
@@ -83,6 +88,7 @@ export function createApp(appDeps: ApiDeps) {
   });
 
   registerApiReference(app);
+  registerMetrics(app, deps);
 
   app.all('/api/*', (c) => {
     throw new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`);

@@ -42,6 +42,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/api-key': { name: 'k', scope: 'org' },
   'POST /api/v1/organization': { name: 'o' },
   'POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/recover': { since: new Date(Date.now() - 3600_000).toISOString() },
+  'POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing': { since: new Date(Date.now() - 3600_000).toISOString() },
 };
 
 /** Organization-wide routes an app-scoped key may still read. */

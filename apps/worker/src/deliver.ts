@@ -18,6 +18,7 @@ import {
 } from '@herald/db';
 import type { SendResult } from '@herald/delivery';
 import type { JobPayload, QueueRuntime } from '@herald/queue';
+import { observeDelivery } from '@herald/runtime';
 import type { Destination } from './destinations';
 import { nextRetryDelayMs, withJitter } from './retry';
 
@@ -140,6 +141,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       log.warn('delivery lease lost; this attempt is not recorded', { deliveryId: delivery.id });
       return;
     }
+    observeDelivery(outcome.kind === 'retry' ? 'failed' : outcome.kind, result.durationMs);
 
     if (outcome.kind === 'retry') {
       const due = outcome.nextAttemptAt.getTime();

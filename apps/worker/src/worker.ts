@@ -8,6 +8,7 @@ import { createDestinations } from './destinations';
 import { fanOutMessage } from './fanout';
 import { createKafkaStreamer } from './kafka-stream';
 import { sendOperationalEvent } from './operational';
+import { runReplayTask } from './replay';
 import { DEFAULT_SWEEPER, type SweeperOptions, startSweeper } from './sweeper';
 
 export const USER_AGENT = 'Herald-Webhooks/0.1 (+https://github.com/herald)';
@@ -74,6 +75,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     }),
     queue.work('deliver', deliver, { concurrency: config.delivery.concurrency }),
     queue.work('operational', (event) => sendOperationalEvent({ config, db, sender: operationalSender }, event), { concurrency: 5 }),
+    queue.work('replay', (payload, job) => runReplayTask({ db, queue, log }, payload, job), { concurrency: 2 }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, error) => log.warn('job failed', { queue: worker.name, jobId: job?.id, error: error.message }));

@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   delivery: 'dlv',
   attempt: 'atmpt',
   operator: 'op',
+  replayTask: 'qtask',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -117,6 +117,37 @@ export {
 } from './queries/messages';
 export { createOrganization, findOrganization, listOrganizations, organizationOut } from './queries/organizations';
 export {
+  cancelReplayTask,
+  canonicalReplayFilter,
+  countDeadLettersMatching,
+  countMissingMessages,
+  createMissingDeliveries,
+  endReplayTask,
+  findReplayTask,
+  findReplayTaskById,
+  type ReplayFilter,
+  type ReplayTaskOut,
+  type ReplayTaskRow,
+  recordReplayProgress,
+  replayTaskOut,
+  selectDeadLettersMatching,
+  selectMissingMessages,
+  startReplayTask,
+} from './queries/replay-tasks';
+export {
+  type AppStatsOut,
+  appStats,
+  type DeliveryStatsOut,
+  type EndpointStatsOut,
+  endpointStats,
+  MAX_STATS_BUCKETS,
+  queueDepth,
+  STATS_BUCKETS,
+  type StatsBucket,
+  type StatsBucketOut,
+  statsBucketCount,
+} from './queries/stats';
+export {
   acquireDrainLease,
   endpointOfDelivery,
   findEndpointById,

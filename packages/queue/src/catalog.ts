@@ -60,6 +60,18 @@ export const JOBS = {
       removeOnFail: { age: 7 * 24 * 3600 },
     } satisfies JobsOptions,
   },
+  /** A bulk replay task (dead letters by filter, or an endpoint's missing messages), run in batches. */
+  replay: {
+    queue: 'replay',
+    payload: z.object({ taskId: z.string().min(1) }),
+    jobId: (p: { taskId: string }) => `replay.${p.taskId}`,
+    options: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    } satisfies JobsOptions,
+  },
 } as const;
 
 export type JobName = keyof typeof JOBS;

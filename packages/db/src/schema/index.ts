@@ -8,3 +8,4 @@ export * from './idempotency-keys';
 export * from './messages';
 export * from './operators';
 export * from './organizations';
+export * from './replay-tasks';

@@ -1,5 +1,6 @@
 import { HeraldError, isId, notFound } from '@herald/core';
 import { findApplication, insertApplication, insertMessage, messageOut } from '@herald/db';
+import { messagesIngested } from '@herald/runtime';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv, Principal } from '../../context';
 import { resolveApplication } from '../../tenancy';
@@ -49,6 +50,7 @@ export function registerCreateMessage(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
     await deps.payloadSchemas?.check(principal.orgId, input.eventType, input.payload);
     const row = await insertMessage(deps.db, { orgId: principal.orgId, appId: application.id }, input);
     if (!row) throw new HeraldError('conflict', `a message with eventId "${input.eventId}" already exists in this application`);
+    messagesIngested.inc();
     deps.dispatcher?.schedule({ id: row.id, deliverAt: row.deliverAt });
     return c.json(messageOut(row, c.req.valid('query').with_content ?? true), 202);
   });

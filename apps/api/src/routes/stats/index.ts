@@ -1,0 +1,107 @@
+import { HeraldError, notFound } from '@herald/core';
+import { appStats, endpointStats, findEndpoint, MAX_STATS_BUCKETS, STATS_BUCKETS, statsBucketCount } from '@herald/db';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ApiDeps, ApiEnv } from '../../context';
+import { resolveApplication } from '../../tenancy';
+import { QueryDate } from '../query';
+import { errorResponses, notFoundResponse } from '../schemas';
+
+const Id = z.string().min(1).max(256);
+
+export const EndpointStatsOut = z
+  .object({
+    success: z.number().int(),
+    fail: z.number().int(),
+    pending: z.number().int(),
+    sending: z.number().int(),
+    canceled: z.number().int(),
+  })
+  .openapi('EndpointStats');
+
+const BucketOut = z.object({ start: z.string(), succeeded: z.number().int(), failed: z.number().int() });
+const DeliveryStats = z.object({
+  attempts: z.object({ succeeded: z.number().int(), failed: z.number().int() }),
+  successRate: z.number().nullable(),
+  p50DurationMs: z.number().nullable(),
+  p99DurationMs: z.number().nullable(),
+  backlog: z.number().int(),
+  buckets: z.array(BucketOut),
+});
+export const AppStatsOut = DeliveryStats.extend({
+  since: z.string(),
+  until: z.string(),
+  bucket: z.enum(['minute', 'hour', 'day']),
+  endpoints: z.array(DeliveryStats.extend({ endpointId: z.string(), uid: z.string().nullable() })),
+}).openapi('AppStats');
+
+const endpointRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/app/{app_id}/endpoint/{endpoint_id}/stats',
+  tags: ['Stats'],
+  summary: "An endpoint's deliveries by status (Svix EndpointStats), optionally for messages created in [since, until)",
+  request: {
+    params: z.object({ app_id: Id, endpoint_id: Id }),
+    query: z.object({ since: QueryDate.optional(), until: QueryDate.optional() }),
+  },
+  responses: {
+    200: { description: 'The counts', content: { 'application/json': { schema: EndpointStatsOut } } },
+    404: notFoundResponse('application or endpoint'),
+    ...errorResponses,
+  },
+});
+
+const appRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/app/{app_id}/stats',
+  tags: ['Stats'],
+  summary: 'Attempt statistics of an application and each endpoint: success rate, time buckets, p50/p99 duration, backlog',
+  request: {
+    params: z.object({ app_id: Id }),
+    query: z.object({
+      bucket: z.enum(['minute', 'hour', 'day']).default('hour'),
+      since: QueryDate.optional(),
+      until: QueryDate.optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'The statistics', content: { 'application/json': { schema: AppStatsOut } } },
+    404: notFoundResponse('application'),
+    ...errorResponses,
+  },
+});
+
+const DAY_MS = 86_400_000;
+
+function invalid(path: string, message: string): HeraldError {
+  return new HeraldError('validation', `${path}: ${message}`, [{ path, message }]);
+}
+
+export function registerStatsRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
+  app.openapi(endpointRoute, async (c) => {
+    const { app_id, endpoint_id } = c.req.valid('param');
+    const principal = c.get('principal');
+    const application = await resolveApplication(deps.db, principal, app_id);
+    const scope = { orgId: principal.orgId, appId: application.id };
+    const endpoint = await findEndpoint(deps.db, scope, endpoint_id);
+    if (!endpoint) throw notFound('endpoint');
+    const { since, until } = c.req.valid('query');
+    return c.json(await endpointStats(deps.db, { ...scope, endpointId: endpoint.id }, { since, until }), 200);
+  });
+
+  app.openapi(appRoute, async (c) => {
+    const { app_id } = c.req.valid('param');
+    const principal = c.get('principal');
+    const application = await resolveApplication(deps.db, principal, app_id);
+    const q = c.req.valid('query');
+    // Defaults: the last day, or the day before `until`.
+    const until = q.until ?? new Date();
+    const since = q.since ?? new Date(until.getTime() - DAY_MS);
+    if (since.getTime() >= until.getTime()) throw invalid('query.since', 'must be before until');
+    const buckets = statsBucketCount(q.bucket, since, until);
+    if (buckets > MAX_STATS_BUCKETS) {
+      const most = (MAX_STATS_BUCKETS * STATS_BUCKETS[q.bucket]) / 3_600_000;
+      throw invalid('query.since', `spans ${buckets} ${q.bucket} buckets; at most ${MAX_STATS_BUCKETS} (${most} hours) are allowed`);
+    }
+    return c.json(await appStats(deps.db, { orgId: principal.orgId, appId: application.id }, { bucket: q.bucket, since, until }), 200);
+  });
+}

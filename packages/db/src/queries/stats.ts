@@ -1,0 +1,192 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../client';
+
+/** Svix `EndpointStats`: an endpoint's deliveries counted by their Svix status. */
+export interface EndpointStatsOut {
+  success: number;
+  fail: number;
+  pending: number;
+  sending: number;
+  canceled: number;
+}
+
+/**
+ * Deliveries of one endpoint by status, as Svix names them: succeeded → success,
+ * dead → fail, pending and failed (a retry is scheduled) → pending, sending →
+ * sending; Herald never cancels, so canceled is 0. The window is on the
+ * message's creation time.
+ */
+export async function endpointStats(
+  db: Database,
+  scope: { orgId: string; appId: string; endpointId: string },
+  window: { since?: Date | undefined; until?: Date | undefined } = {},
+): Promise<EndpointStatsOut> {
+  const rows = await db.execute<{ status: string; n: number }>(sql`
+    select d.status::text as status, count(*)::int as n
+      from deliveries d
+      join messages m on m.id = d.message_id
+     where d.org_id = ${scope.orgId} and d.app_id = ${scope.appId} and d.endpoint_id = ${scope.endpointId}
+       ${window.since ? sql`and m.created_at >= ${window.since.toISOString()}::timestamptz` : sql``}
+       ${window.until ? sql`and m.created_at < ${window.until.toISOString()}::timestamptz` : sql``}
+     group by d.status
+  `);
+  const out: EndpointStatsOut = { success: 0, fail: 0, pending: 0, sending: 0, canceled: 0 };
+  for (const { status, n } of rows) {
+    const count = Number(n);
+    if (status === 'succeeded') out.success += count;
+    else if (status === 'dead') out.fail += count;
+    else if (status === 'pending' || status === 'failed') out.pending += count;
+    else if (status === 'sending') out.sending += count;
+  }
+  return out;
+}
+
+export const STATS_BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+export type StatsBucket = keyof typeof STATS_BUCKETS;
+export const MAX_STATS_BUCKETS = 1000;
+
+/** Bucket starts are aligned to UTC multiples of the bucket size; the last one contains `until`'s instant just before it. */
+export function statsBucketCount(bucket: StatsBucket, since: Date, until: Date): number {
+  const size = STATS_BUCKETS[bucket];
+  const start = Math.floor(since.getTime() / size) * size;
+  return Math.max(0, Math.ceil((until.getTime() - start) / size));
+}
+
+export interface StatsBucketOut {
+  start: string;
+  succeeded: number;
+  failed: number;
+}
+
+export interface DeliveryStatsOut {
+  attempts: { succeeded: number; failed: number };
+  /** Succeeded attempts over all attempts in the window; null without attempts. */
+  successRate: number | null;
+  p50DurationMs: number | null;
+  p99DurationMs: number | null;
+  /** Deliveries not finished right now (pending, failed with a retry due, sending); not windowed. */
+  backlog: number;
+  buckets: StatsBucketOut[];
+}
+
+export interface AppStatsOut extends DeliveryStatsOut {
+  since: string;
+  until: string;
+  bucket: StatsBucket;
+  endpoints: (DeliveryStatsOut & { endpointId: string; uid: string | null })[];
+}
+
+/**
+ * Attempt statistics of one application over [since, until), for the app and
+ * each of its endpoints. Callers bound the bucket count (statsBucketCount).
+ */
+export async function appStats(
+  db: Database,
+  scope: { orgId: string; appId: string },
+  query: { bucket: StatsBucket; since: Date; until: Date },
+): Promise<AppStatsOut> {
+  const size = STATS_BUCKETS[query.bucket];
+  const start = Math.floor(query.since.getTime() / size) * size;
+  const count = statsBucketCount(query.bucket, query.since, query.until);
+  const since = query.since.toISOString();
+  const until = query.until.toISOString();
+  const inWindow = sql`a.org_id = ${scope.orgId} and a.app_id = ${scope.appId}
+    and a.created_at >= ${since}::timestamptz and a.created_at < ${until}::timestamptz`;
+
+  const [endpointRows, summaryRows, bucketRows, backlogRows] = await Promise.all([
+    db.execute<{ id: string; uid: string | null }>(sql`
+      select id, uid from endpoints where org_id = ${scope.orgId} and app_id = ${scope.appId} order by id
+    `),
+    // grouping sets: one row per endpoint plus the app-wide row (endpoint_id null, grouped = 1)
+    db.execute<{
+      endpoint_id: string | null;
+      grouped: number;
+      succeeded: number;
+      failed: number;
+      p50: number | null;
+      p99: number | null;
+    }>(sql`
+      select a.endpoint_id, grouping(a.endpoint_id)::int as grouped,
+             count(*) filter (where a.status = 'succeeded')::int as succeeded,
+             count(*) filter (where a.status = 'failed')::int as failed,
+             percentile_cont(0.5) within group (order by a.duration_ms)::float8 as p50,
+             percentile_cont(0.99) within group (order by a.duration_ms)::float8 as p99
+        from attempts a
+       where ${inWindow}
+       group by grouping sets ((a.endpoint_id), ())
+    `),
+    db.execute<{ endpoint_id: string; idx: number; succeeded: number; failed: number }>(sql`
+      select a.endpoint_id,
+             floor((extract(epoch from a.created_at) * 1000 - ${start}::float8) / ${size}::float8)::int as idx,
+             count(*) filter (where a.status = 'succeeded')::int as succeeded,
+             count(*) filter (where a.status = 'failed')::int as failed
+        from attempts a
+       where ${inWindow}
+       group by 1, 2
+    `),
+    db.execute<{ endpoint_id: string; n: number }>(sql`
+      select endpoint_id, count(*)::int as n
+        from deliveries
+       where org_id = ${scope.orgId} and app_id = ${scope.appId} and status in ('pending', 'failed', 'sending')
+       group by endpoint_id
+    `),
+  ]);
+
+  const emptyBuckets = (): StatsBucketOut[] =>
+    Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * size).toISOString(), succeeded: 0, failed: 0 }));
+  const stats = (): DeliveryStatsOut => ({
+    attempts: { succeeded: 0, failed: 0 },
+    successRate: null,
+    p50DurationMs: null,
+    p99DurationMs: null,
+    backlog: 0,
+    buckets: emptyBuckets(),
+  });
+  const app = stats();
+  const byEndpoint = new Map(endpointRows.map((row) => [row.id, { endpointId: row.id, uid: row.uid, ...stats() }]));
+
+  for (const row of summaryRows) {
+    const target = Number(row.grouped) === 1 ? app : row.endpoint_id ? byEndpoint.get(row.endpoint_id) : undefined;
+    if (!target) continue;
+    const succeeded = Number(row.succeeded);
+    const failed = Number(row.failed);
+    target.attempts = { succeeded, failed };
+    target.successRate = succeeded + failed > 0 ? succeeded / (succeeded + failed) : null;
+    target.p50DurationMs = row.p50 === null ? null : Number(row.p50);
+    target.p99DurationMs = row.p99 === null ? null : Number(row.p99);
+  }
+  for (const row of bucketRows) {
+    const idx = Number(row.idx);
+    for (const target of [app, byEndpoint.get(row.endpoint_id)]) {
+      const bucket = target?.buckets[idx];
+      if (!bucket) continue;
+      bucket.succeeded += Number(row.succeeded);
+      bucket.failed += Number(row.failed);
+    }
+  }
+  for (const row of backlogRows) {
+    const n = Number(row.n);
+    app.backlog += n;
+    const target = byEndpoint.get(row.endpoint_id);
+    if (target) target.backlog = n;
+  }
+  return { since, until, bucket: query.bucket, ...app, endpoints: [...byEndpoint.values()] };
+}
+
+/** Work not yet done, for the queue-depth gauges: deliveries by unfinished status and undispatched messages. */
+export async function queueDepth(
+  db: Database,
+): Promise<{ deliveries: Record<'pending' | 'failed' | 'sending', number>; undispatched: number }> {
+  const rows = await db.execute<{ pending: number; failed: number; sending: number; undispatched: number }>(sql`
+    select
+      (select count(*) from deliveries where status = 'pending')::int as pending,
+      (select count(*) from deliveries where status = 'failed')::int as failed,
+      (select count(*) from deliveries where status = 'sending')::int as sending,
+      (select count(*) from messages where dispatched_at is null)::int as undispatched
+  `);
+  const row = rows[0];
+  return {
+    deliveries: { pending: Number(row?.pending ?? 0), failed: Number(row?.failed ?? 0), sending: Number(row?.sending ?? 0) },
+    undispatched: Number(row?.undispatched ?? 0),
+  };
+}
