@@ -2,6 +2,7 @@ import { newId } from '@herald/core';
 import { createOrganization, issueApiKey, schema } from '@herald/db';
 import { startWorker } from '@herald/worker';
 import { and, eq, inArray } from 'drizzle-orm';
+import { createParser } from 'eventsource-parser';
 import { ApiException, Svix } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestHerald, type TestHerald } from '../../../test/support/harness';
@@ -126,12 +127,25 @@ const ended = (app: string, id: string) =>
     return t.status !== 'running' && t;
   });
 
+/** Reads a replay task's progress stream to its end with eventsource-parser. */
+async function readProgress(app: string, taskId: string): Promise<Task[]> {
+  const response = await fetch(`${herald.url}/api/v1/app/${app}/replay/${taskId}/stream`, {
+    headers: { authorization: `Bearer ${herald.rootToken}`, accept: 'text/event-stream' },
+  });
+  expect(response.status).toBe(200);
+  const events: Task[] = [];
+  const parser = createParser({ onEvent: (event) => event.event === 'progress' && events.push(JSON.parse(event.data) as Task) });
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+  return events;
+}
+
 describe('bulk replay of dead letters', () => {
   it('sends each matching dead letter exactly once, reports progress, and does not double-send on a second start', async () => {
     const app = await application('bulk');
     const r = await receiver();
     const ep = await endpoint(app, r);
-    const matching = await seedDead(app, ep, 250, 'bulk.a', 'HTTP 500: Broken receiver');
+    const matching = await seedDead(app, ep, 1000, 'bulk.a', 'HTTP 500: Broken receiver');
     const otherType = await seedDead(app, ep, 5, 'bulk.other', 'HTTP 500: Broken receiver');
     const otherReason = await seedDead(app, ep, 5, 'bulk.a', 'connection timed out');
 
@@ -144,14 +158,19 @@ describe('bulk replay of dead letters', () => {
     expect(second.status).toBe(202);
     expect(first.body.id).toMatch(/^qtask_/);
     expect(second.body.id).toBe(first.body.id);
-    expect(first.body).toMatchObject({ appId: app, endpointId: ep, kind: 'dead_letters', total: 250 });
+    expect(first.body).toMatchObject({ appId: app, endpointId: ep, kind: 'dead_letters', total: 1000 });
+
+    // Progress is pushed over SSE until the task ends.
+    const progress = await readProgress(app, first.body.id);
+    expect(progress.at(-1)).toMatchObject({ status: 'finished', total: 1000, done: 1000 });
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.done).toBeGreaterThanOrEqual(progress[i - 1]!.done);
 
     const done = await ended(app, first.body.id);
-    expect(done).toMatchObject({ status: 'finished', total: 250, done: 250 });
-    await r.waitFor(250);
+    expect(done).toMatchObject({ status: 'finished', total: 1000, done: 1000 });
+    await r.waitFor(1000, 60_000);
     await sleep(1500);
     const counts = countsById(r);
-    expect(counts.size).toBe(250);
+    expect(counts.size).toBe(1000);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(new Set(counts.keys())).toEqual(new Set(matching));
 
@@ -167,8 +186,8 @@ describe('bulk replay of dead letters', () => {
     expect(again.body.id).not.toBe(first.body.id);
     expect(await ended(app, again.body.id)).toMatchObject({ status: 'finished', total: 0, done: 0 });
     await sleep(500);
-    expect(r.requests).toHaveLength(250);
-  });
+    expect(r.requests).toHaveLength(1000);
+  }, 120_000);
 
   it('stops a running task when canceled', async () => {
     const app = await application('bulk-cancel');

@@ -16,6 +16,7 @@ import type { ApiDeps, ApiEnv } from '../../context';
 import { resolveApplication } from '../../tenancy';
 import { endpointInScope, refuseDisabled } from '../operations/shared';
 import { conflictResponse, errorResponses, notFoundResponse } from '../schemas';
+import { registerReplayProgressStream } from './progress';
 import { DeadLetterReplayInSchema, Id, ReplayInSchema, ReplayOutSchema, ReplayTaskOutSchema } from './schemas';
 
 const taskResponse = (description: string) => ({ description, content: { 'application/json': { schema: ReplayTaskOutSchema } } });
@@ -97,6 +98,7 @@ async function launch(deps: ApiDeps, task: ReplayTaskRow) {
 
 /** Bulk replay of dead letters by filter, its progress and cancel, and Svix `endpoint.replayMissing`. */
 export function registerReplayRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
+  registerReplayProgressStream(app, deps);
   app.openapi(startRoute, async (c) => {
     const principal = c.get('principal');
     const application = await resolveApplication(deps.db, principal, c.req.valid('param').app_id);
