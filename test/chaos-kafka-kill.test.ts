@@ -113,7 +113,11 @@ describe('chaos: kill -9 the worker mid-stream to Kafka', () => {
       const rank = new Map(sent.map((id, i) => [id, i]));
       const firsts: string[] = [];
       const seen = new Set<string>();
-      for (const c of consumed) if (c.key === `c${k}` && !seen.has(c.id)) seen.add(c.id), firsts.push(c.id);
+      for (const c of consumed) {
+        if (c.key !== `c${k}` || seen.has(c.id)) continue;
+        seen.add(c.id);
+        firsts.push(c.id);
+      }
       for (let i = 1; i < firsts.length; i++) if (rank.get(firsts[i]!)! < rank.get(firsts[i - 1]!)!) outOfOrder++;
     });
     const attempts = await database.db.select().from(schema.attempts).where(eq(schema.attempts.endpointId, endpoint.body.id));

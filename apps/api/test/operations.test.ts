@@ -457,6 +457,19 @@ describe('dead-letter list filters and pagination', () => {
     expect(combined.body.data.map((d) => [d.endpointId, d.messageId])).toEqual([[x, first.id]]);
   });
 
+  it('filters by a substring of the failure reason, case-insensitively', async () => {
+    const all = (await list()).body.data;
+    const sample = all[0]!.reason!;
+    expect(sample.length).toBeGreaterThan(2);
+    const part = sample.slice(0, 3).toUpperCase();
+    expect((await list(`?reason=${encodeURIComponent(part)}`)).body.data.length).toBe(
+      all.filter((d) => d.reason?.toUpperCase().includes(part)).length,
+    );
+    expect((await list('?reason=no-such-failure-reason')).body.data).toEqual([]);
+    // `%` is literal, not a wildcard.
+    expect((await list('?reason=%25')).body.data).toEqual([]);
+  });
+
   it('answers 404 for an unknown endpoint and 422 naming a bad query field', async () => {
     expect((await list('?endpoint_id=nope')).status).toBe(404);
     for (const [query, path] of [

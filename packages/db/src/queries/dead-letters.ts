@@ -38,6 +38,8 @@ export interface DeadLetterFilter {
   /** Bounds on the message's creation time, as `recover`'s `since`/`until`. */
   before?: Date | undefined;
   after?: Date | undefined;
+  /** Case-insensitive substring of the failure reason. */
+  reason?: string | undefined;
 }
 
 /** Dead-lettered deliveries of an organization (or one of its applications), newest first. */
@@ -56,6 +58,7 @@ export async function listDeadLetters(
       filter.endpointId ? eq(deliveries.endpointId, filter.endpointId) : undefined,
       filter.eventTypes?.length ? inArray(messages.eventType, filter.eventTypes) : undefined,
       ...timeWindow(messages.createdAt, filter),
+      filter.reason ? reasonContains(filter.reason) : undefined,
     ),
   );
   const rows = await db
@@ -172,4 +175,9 @@ export async function prepareResend(
   if (!existing) return { kind: 'gone' };
   const requeued = await requeueDeliveries(db, { orgId: scope.orgId, ids: [existing.id] });
   return requeued.length > 0 ? { kind: 'due', deliveryId: existing.id } : { kind: 'sending', deliveryId: existing.id };
+}
+
+/** Case-insensitive substring match on the failure reason (no LIKE: `%` and `_` stay literal). */
+export function reasonContains(reason: string) {
+  return sql`strpos(lower(coalesce(${deliveries.lastError}, '')), lower(${reason})) > 0`;
 }

@@ -2,6 +2,7 @@ import { newId } from '@herald/core';
 import { and, arrayOverlaps, asc, count, eq, gt, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { deliveries, endpoints, messages, replayTasks } from '../schema';
+import { reasonContains } from './dead-letters';
 
 export type ReplayTaskRow = typeof replayTasks.$inferSelect;
 export type ReplayTaskKind = ReplayTaskRow['kind'];
@@ -158,7 +159,7 @@ function deadLetterConditions(scope: { orgId: string; appId: string }, filter: R
     filter.eventTypes?.length ? inArray(messages.eventType, filter.eventTypes) : undefined,
     filter.since ? sql`${msTime(messages.createdAt)} >= ${filter.since}::timestamptz` : undefined,
     filter.until ? sql`${msTime(messages.createdAt)} <= ${filter.until}::timestamptz` : undefined,
-    filter.reason ? sql`strpos(lower(coalesce(${deliveries.lastError}, '')), lower(${filter.reason})) > 0` : undefined,
+    filter.reason ? reasonContains(filter.reason) : undefined,
   ];
 }
 

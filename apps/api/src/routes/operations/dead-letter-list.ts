@@ -13,7 +13,7 @@ const route = createRoute({
   summary: "An application's dead-lettered deliveries, newest first",
   description:
     'Deliveries whose retries ran out (or that were ended without an attempt, e.g. a disabled endpoint), with the last error. ' +
-    '`before`/`after` bound the creation time of the message, `event_types` is comma-separated.',
+    '`before`/`after` bound the creation time of the message, `event_types` is comma-separated, `reason` matches a substring of the failure reason.',
   request: { params: z.object({ app_id: Id }), query: DeadLetterQuery },
   responses: {
     200: {
@@ -44,6 +44,7 @@ export function registerListDeadLetters(app: OpenAPIHono<ApiEnv>, deps: ApiDeps)
       eventTypes: q.event_types,
       before: q.before,
       after: q.after,
+      reason: q.reason,
     });
     return c.json(page, 200);
   });

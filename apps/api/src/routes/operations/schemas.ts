@@ -46,6 +46,8 @@ export const DeadLetterQuery = z.object({
   event_types: CommaList.optional(),
   before: QueryDate.optional(),
   after: QueryDate.optional(),
+  /** Case-insensitive substring of the failure reason (the last attempt's error). */
+  reason: z.string().min(1).max(256).optional(),
 });
 
 export const DeadLetterOutSchema = z
