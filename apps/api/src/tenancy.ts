@@ -18,6 +18,11 @@ export function requireRootScope(principal: Principal): void {
  */
 export async function resolveApplication(db: Database, principal: Principal, idOrUid: string) {
   const row = await findApplication(db, principal.orgId, idOrUid);
-  if (!row || (principal.appId !== null && principal.appId !== row.id)) throw notFound('application');
+  if (!row || !mayUseApplication(principal, row.id)) throw notFound('application');
   return row;
+}
+
+/** An app-scoped key may use its own application only; organization keys any of theirs. */
+export function mayUseApplication(principal: Principal, appId: string): boolean {
+  return principal.appId === null || principal.appId === appId;
 }

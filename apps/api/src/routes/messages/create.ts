@@ -3,7 +3,7 @@ import { findApplication, insertApplication, insertMessage, messageOut } from '@
 import { messagesIngested } from '@herald/runtime';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv, Principal } from '../../context';
-import { resolveApplication } from '../../tenancy';
+import { mayUseApplication, resolveApplication } from '../../tenancy';
 import { QueryBool } from '../query';
 import { errorResponses } from '../schemas';
 import { AppParam, MessageInSchema, MessageOutSchema } from './schemas';
@@ -28,9 +28,13 @@ const route = createRoute({
 
 /** Svix creates the application on first message when the body carries `application`. */
 async function applicationForMessage(deps: ApiDeps, principal: Principal, idOrUid: string, application: unknown) {
+  // One lookup on the hot path: the application usually exists.
   const existing = await findApplication(deps.db, principal.orgId, idOrUid);
-  if (existing || !application || principal.scope === 'app') return await resolveApplication(deps.db, principal, idOrUid);
-  if (isId('application', idOrUid)) throw notFound('application');
+  if (existing) {
+    if (!mayUseApplication(principal, existing.id)) throw notFound('application');
+    return existing;
+  }
+  if (!application || principal.scope === 'app' || isId('application', idOrUid)) throw notFound('application');
   const spec = application as { name: string; uid?: string | null };
   if (spec.uid && spec.uid !== idOrUid) {
     throw new HeraldError('validation', 'body.application.uid must match the application in the path', [
