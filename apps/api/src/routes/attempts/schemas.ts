@@ -1,5 +1,7 @@
 import { Name } from '@herald/core';
 import { z } from '@hono/zod-openapi';
+import { EndpointOutSchema } from '../endpoints/schemas';
+import { MessageOutSchema } from '../messages/schemas';
 import { CommaList, QueryBool, QueryDate, QueryLimit } from '../query';
 
 export const StatusQuery = z.coerce.number().int().min(0).max(4);
@@ -47,34 +49,7 @@ const DeliveryState = {
   nextAttempt: z.string().nullable(),
 };
 
-export const EndpointMessageOut = z
-  .object({
-    id: z.string(),
-    eventType: z.string(),
-    eventId: z.string().nullable(),
-    payload: z.unknown(),
-    channels: z.array(z.string()).nullable(),
-    tags: z.array(z.string()).nullable(),
-    deliverAt: z.string().nullable(),
-    timestamp: z.string(),
-    ...DeliveryState,
-  })
-  .openapi('EndpointMessageOut');
+export const EndpointMessageOut = MessageOutSchema.extend(DeliveryState).openapi('EndpointMessageOut');
 
-export const MessageEndpointOut = z
-  .object({
-    id: z.string(),
-    uid: z.string().nullable(),
-    url: z.string(),
-    description: z.string(),
-    version: z.number(),
-    disabled: z.boolean(),
-    filterTypes: z.array(z.string()).nullable(),
-    channels: z.array(z.string()).nullable(),
-    rateLimit: z.number().nullable(),
-    throttleRate: z.number().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    ...DeliveryState,
-  })
-  .openapi('MessageEndpointOut');
+// What listMessageDestinations returns: the endpoint without its metadata, plus the delivery's state.
+export const MessageEndpointOut = EndpointOutSchema.omit({ metadata: true }).extend(DeliveryState).openapi('MessageEndpointOut');
