@@ -3,7 +3,7 @@ import { startApiServer } from '@herald/api';
 import { newApiToken } from '@herald/core';
 import { bootstrap, schema } from '@herald/db';
 import { createQueueRuntime } from '@herald/queue';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { sleep, spawnWorker } from './support/chaos';
@@ -103,6 +103,17 @@ describe('chaos: kill -9 the worker mid-stream to Kafka', () => {
     const all = publishedByKey.flat();
     const until = Date.now() + 120_000;
     while (new Set(consumed.map((c) => c.id)).size < all.length && Date.now() < until) await sleep(250);
+    // The consumer can read a batch before anyone records it: a batch the dead
+    // worker sent is recorded only when the next worker re-drains it after the
+    // lease expires. Wait for the records too, not just the topic.
+    const succeededDeliveries = async () => {
+      const rows = await database.db
+        .selectDistinct({ deliveryId: schema.attempts.deliveryId })
+        .from(schema.attempts)
+        .where(and(eq(schema.attempts.endpointId, endpoint.body.id), eq(schema.attempts.status, 'succeeded')));
+      return rows.length;
+    };
+    while ((await succeededDeliveries()) < all.length && Date.now() < until + 60_000) await sleep(500);
 
     const counts = new Map<string, number>();
     for (const { id } of consumed) counts.set(id, (counts.get(id) ?? 0) + 1);
@@ -138,5 +149,5 @@ describe('chaos: kill -9 the worker mid-stream to Kafka', () => {
       'no delivery recorded twice as succeeded',
     ).toEqual([]);
     expect(successesPerDelivery.size).toBe(all.length);
-  }, 240_000);
+  }, 300_000);
 });

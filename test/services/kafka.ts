@@ -54,9 +54,13 @@ export async function startTestKafka(options: { port?: number } = {}) {
   const classpath = `${LIBS}/*`;
   // Kafka cluster ids are 16 random bytes in unpadded URL-safe base64.
   const clusterId = randomBytes(16).toString('base64url');
-  await run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', properties], {
-    timeout: 60_000,
-  });
+  await run(
+    'java',
+    ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', `--cluster-id=${clusterId}`, '-c', properties],
+    {
+      timeout: 60_000,
+    },
+  );
 
   const log: string[] = [];
   const child: ChildProcess = spawn('java', ['-Xmx384m', '-Xms128m', '-XX:+UseSerialGC', '-cp', classpath, 'kafka.Kafka', properties], {
