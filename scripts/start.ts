@@ -37,7 +37,10 @@ await runMain(async () => {
     if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) await buildDashboard(log);
     const services = await openServices(config, databaseUrl);
     const db = services.database.db;
-    const { generatedRootToken } = await bootstrap(db, { adminToken: config.adminToken });
+    const { generatedRootToken, generatedAdmin } = await bootstrap(db, {
+      adminToken: config.adminToken,
+      operators: { admin: config.operators.admin },
+    });
     const worker = startWorker({
       config,
       db,
@@ -52,6 +55,8 @@ await runMain(async () => {
     if (generatedRootToken) say(`Root API key (shown once, store it now): ${generatedRootToken}`);
     else if (config.adminToken) say('Root API key: HERALD_ADMIN_TOKEN');
     else say('Root API key: the one printed on first start (set HERALD_ADMIN_TOKEN to register a key you choose)');
+    if (generatedAdmin) say(`Dashboard login: ${generatedAdmin.email} / ${generatedAdmin.password} (shown once)`);
+    else if (config.operators.admin) say(`Dashboard login: ${config.operators.admin.email} (HERALD_ADMIN_PASSWORD)`);
 
     onShutdownSignal(
       async () => {

@@ -44,7 +44,9 @@ export async function startTestHerald(
   const queue = testQueue(options.queue ?? 'postgres', database.url);
   const config = testConfig(options.config);
   const rootToken = newApiToken();
-  const { orgId } = await bootstrap(database.db, { adminToken: rootToken });
+  // Operators only when the test configures HERALD_ADMIN_EMAIL/PASSWORD: hashing a password costs tens of milliseconds.
+  const admin = config.operators.admin;
+  const { orgId } = await bootstrap(database.db, { adminToken: rootToken, ...(admin ? { operators: { admin } } : {}) });
   let api: RunningApi;
   try {
     api = await startApiServer({ config, db: database.db, queue, ...options.deps });

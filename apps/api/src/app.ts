@@ -23,14 +23,16 @@ import { registerHealth } from './routes/health';
 import { registerMessageRoutes } from './routes/messages';
 import { registerMetrics } from './routes/metrics';
 import { registerOperationRoutes } from './routes/operations';
+import { registerOperatorRoutes } from './routes/operators';
 import { registerOrganizationRoutes } from './routes/organizations';
 import { registerReplayRoutes } from './routes/replays';
 import { registerStatsRoutes } from './routes/stats';
 import { registerStreamRoutes } from './routes/streams';
 
-/** Routes under /api/v1 that answer without an API key. */
+/** Routes under /api/v1 that answer without an API key or session (sign-in makes the session). */
 const PUBLIC_API_PATHS = new Set([
   '/api/v1/health',
+  '/api/v1/auth/login',
   '/api/v1/openapi.json',
   '/api/v1/docs',
   '/api/v1/docs/swagger-ui.css',
@@ -61,8 +63,8 @@ export function createApp(appDeps: ApiDeps) {
       },
     }),
   );
-  const authenticate = createAuthenticator(deps.db);
-  app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
+  const authenticator = createAuthenticator(deps.db);
+  app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : authenticator.middleware(c, next)));
   const replayable = idempotency(deps.db);
   app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : replayable(c, next)));
 
@@ -76,9 +78,10 @@ export function createApp(appDeps: ApiDeps) {
   registerStreamRoutes(app, deps);
   registerOperationRoutes(app, deps);
   registerReplayRoutes(app, deps);
-  registerAuthRoutes(app, deps);
+  registerAuthRoutes(app, deps, authenticator);
   registerOrganizationRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
+  registerOperatorRoutes(app, deps, authenticator);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/api/v1/openapi.json', {

@@ -3,13 +3,20 @@ import type { Database } from '@herald/db';
 import type { QueueRuntime } from '@herald/queue';
 import type { Dispatcher } from '@herald/services';
 
-/** Who is calling, resolved from the API key. */
+/** Who is calling, resolved from the API key or the operator's session token. */
 export interface Principal {
-  keyId: string;
+  kind: 'api_key' | 'operator';
+  /** The API key's id, or the session's. */
+  credentialId: string;
   orgId: string;
+  /** Operator sessions act with `org` scope in their organization. */
   scope: 'root' | 'org' | 'app';
   /** Set for app-scoped keys: the one application they may touch. */
   appId: string | null;
+  /** Set for operator sessions: who signed in, and as what. */
+  operator: { id: string; role: 'admin' | 'member' } | null;
+  /** When the credential stops working (a session always ends; a key may never). */
+  expiresAt: Date | null;
 }
 
 /** What the API needs from the outside world; tests pass their own. */
@@ -21,6 +28,8 @@ export interface ApiDeps {
   dashboardDir?: string;
   /** Hands committed messages to the queue; created by the app when absent. */
   dispatcher?: Dispatcher;
+  /** Sign-in attempts one client address may make per minute on this process (default 30); tests raise it. */
+  loginAttemptsPerClientPerMinute?: number;
   /** Enforces event-type JSON Schemas at ingest. */
   payloadSchemas?: { check(orgId: string, eventType: string, payload: unknown): Promise<void> };
 }

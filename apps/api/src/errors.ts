@@ -43,6 +43,7 @@ export function toErrorResponse(error: unknown, c: Context<ApiEnv>, log: (messag
     log('unhandled error', { requestId, error: error instanceof Error ? error.stack : String(error) });
     herald = new HeraldError('internal', 'internal error; quote the request id when reporting it');
   }
+  if (herald.retryAfterS !== undefined) c.header('retry-after', String(herald.retryAfterS));
   return c.json(herald.toBody(requestId), herald.status as ContentfulStatusCode);
 }
 

@@ -12,8 +12,12 @@ await runMain(async () => {
   if (!config.databaseUrl) throw new Error('start:api needs DATABASE_URL; `npm start` runs the embedded all-in-one default');
   const log = createLogger('api', config.logLevel);
   const services = await openServices(config, config.databaseUrl);
-  const { generatedRootToken } = await bootstrap(services.database.db, { adminToken: config.adminToken });
+  const { generatedRootToken, generatedAdmin } = await bootstrap(services.database.db, {
+    adminToken: config.adminToken,
+    operators: { admin: config.operators.admin },
+  });
   if (generatedRootToken) process.stdout.write(`Root API key (shown once, store it now): ${generatedRootToken}\n`);
+  if (generatedAdmin) process.stdout.write(`Dashboard login: ${generatedAdmin.email} / ${generatedAdmin.password} (shown once)\n`);
   const api = await startApiServer({ config, db: services.database.db, queue: services.queue, dashboardDir: DASHBOARD_DIR });
   log.info('api listening', { url: api.url });
   onShutdownSignal(

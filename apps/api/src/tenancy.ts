@@ -7,6 +7,18 @@ export function requireOrgScope(principal: Principal): void {
   if (principal.scope === 'app') throw new HeraldError('forbidden', 'this route needs an organization API key, not an app-scoped one');
 }
 
+/**
+ * Organization administration (API keys, operators): organization and root
+ * keys, and admin operators. A member must not reach it, or it could issue
+ * itself an organization key and with that key make itself an admin.
+ */
+export function requireOrgAdmin(principal: Principal): void {
+  requireOrgScope(principal);
+  if (principal.operator && principal.operator.role !== 'admin') {
+    throw new HeraldError('forbidden', 'this route needs an admin operator (or an organization API key)');
+  }
+}
+
 export function requireRootScope(principal: Principal): void {
   if (principal.scope !== 'root') throw new HeraldError('forbidden', 'this route needs the root API key');
 }

@@ -72,6 +72,13 @@ const flag = z
   .optional()
   .transform((value) => value === 'true' || value === '1');
 
+/** `z.coerce.number()` reads "" as 0; an empty variable means "use the default" instead. */
+const emptyIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+
+/** Operator passwords: long enough to resist guessing; the upper bound keeps argon2's input bounded. */
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 1024;
+
 /** Svix's schedule after the first, immediate attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
 
@@ -85,6 +92,26 @@ const EnvSchema = z.object({
   HERALD_ADMIN_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 32, {
     message: 'must be at least 32 characters',
   }),
+  HERALD_ADMIN_EMAIL: optionalString.pipe(z.email({ error: 'must be an email address' }).max(320).optional()),
+  HERALD_ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .refine((value) => value === undefined || value.length >= MIN_PASSWORD_LENGTH, {
+      message: `must be at least ${MIN_PASSWORD_LENGTH} characters`,
+    })
+    .refine((value) => value === undefined || value.length <= MAX_PASSWORD_LENGTH, {
+      message: `must be at most ${MAX_PASSWORD_LENGTH} characters`,
+    }),
+  HERALD_SESSION_TTL_S: emptyIsUnset(
+    z.coerce
+      .number({ error: 'must be seconds' })
+      .int()
+      .min(60)
+      .max(30 * 24 * 3600)
+      .default(12 * 3600),
+  ),
+  HERALD_LOGIN_MAX_FAILURES: emptyIsUnset(z.coerce.number({ error: 'must be a number' }).int().min(1).max(1000).default(5)),
   HERALD_QUEUE_BACKEND: z
     .enum(['redis', 'postgres'])
     .optional()
@@ -142,6 +169,15 @@ export interface HeraldConfig {
   };
   /** Where operational events (endpoint.disabled, message.attempt.*) are sent, signed with `secret`. */
   operationalWebhook: { url: string; secret: string } | undefined;
+  /** Dashboard sign-in (docs/operations.md, "Operators"). */
+  operators: {
+    /** HERALD_ADMIN_EMAIL / HERALD_ADMIN_PASSWORD: an admin operator created at start if that email has none. */
+    admin: { email: string; password: string } | undefined;
+    /** Sessions end this long after sign-in, whatever happens in between. */
+    sessionTtlS: number;
+    /** Failed sign-ins per account in 15 minutes before it is locked until the window ends. */
+    loginMaxFailures: number;
+  };
   /** Larger request bodies are refused with 413. */
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -168,6 +204,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
   if (Boolean(env.HERALD_OPERATIONAL_WEBHOOK_URL?.trim()) !== Boolean(env.HERALD_OPERATIONAL_WEBHOOK_SECRET?.trim())) {
     problems.push('HERALD_OPERATIONAL_WEBHOOK_SECRET: HERALD_OPERATIONAL_WEBHOOK_URL and its secret are set together');
   }
+  // The password is never echoed: a problem names the variable only.
+  if (Boolean(env.HERALD_ADMIN_EMAIL?.trim()) !== Boolean(env.HERALD_ADMIN_PASSWORD)) {
+    problems.push(
+      env.HERALD_ADMIN_EMAIL?.trim()
+        ? 'HERALD_ADMIN_PASSWORD: HERALD_ADMIN_EMAIL is set, so its password must be too'
+        : 'HERALD_ADMIN_EMAIL: HERALD_ADMIN_PASSWORD is set, so the email it belongs to must be too',
+    );
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -192,6 +236,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       e.HERALD_OPERATIONAL_WEBHOOK_URL && e.HERALD_OPERATIONAL_WEBHOOK_SECRET
         ? { url: e.HERALD_OPERATIONAL_WEBHOOK_URL, secret: e.HERALD_OPERATIONAL_WEBHOOK_SECRET }
         : undefined,
+    operators: {
+      admin:
+        e.HERALD_ADMIN_EMAIL && e.HERALD_ADMIN_PASSWORD
+          ? { email: e.HERALD_ADMIN_EMAIL.toLowerCase(), password: e.HERALD_ADMIN_PASSWORD }
+          : undefined,
+      sessionTtlS: e.HERALD_SESSION_TTL_S,
+      loginMaxFailures: e.HERALD_LOGIN_MAX_FAILURES,
+    },
     maxBodyBytes: e.HERALD_MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
   };

@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   bad_request: 400,
   invalid_json: 400,
   unauthorized: 401,
+  invalid_credentials: 401,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
@@ -36,15 +37,19 @@ export interface ErrorBody {
 
 export class HeraldError extends Error {
   readonly status: number;
+  /** Sent as `Retry-After` (seconds) with a 429 or 503. */
+  readonly retryAfterS: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
     readonly errors?: FieldError[],
+    options: { retryAfterS?: number } = {},
   ) {
     super(detail);
     this.name = 'HeraldError';
     this.status = ERROR_STATUS[code];
+    this.retryAfterS = options.retryAfterS;
   }
 
   toBody(requestId: string): ErrorBody {

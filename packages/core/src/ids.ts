@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   delivery: 'dlv',
   attempt: 'atmpt',
   operator: 'op',
+  operatorSession: 'ses',
   replayTask: 'qtask',
 } as const;
 

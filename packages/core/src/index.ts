@@ -1,4 +1,12 @@
-export { ConfigError, DEFAULT_RETRY_SCHEDULE_S, type HeraldConfig, loadConfig, type QueueBackendKind } from './config';
+export {
+  ConfigError,
+  DEFAULT_RETRY_SCHEDULE_S,
+  type HeraldConfig,
+  loadConfig,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  type QueueBackendKind,
+} from './config';
 export { ERROR_STATUS, type ErrorBody, type ErrorCode, type FieldError, HeraldError, notFound } from './errors';
 export { ID_PREFIXES, type IdKind, isId, newId } from './ids';
 export { createLogger, type Logger } from './logger';
@@ -33,7 +41,7 @@ export {
 } from './schemas/event-type';
 export { jsonDepth, MAX_PAYLOAD_DEPTH, MessageIn, type MessageOut } from './schemas/message';
 export { newEndpointSecret, normalizeEndpointSecret } from './secrets';
-export { digestToken, newApiToken, tokenHint } from './tokens';
+export { digestToken, newApiToken, newSessionToken, SESSION_TOKEN_PREFIX, tokenHint } from './tokens';
 
 // Endpoint payload filters (Herald extension).
 

@@ -7,6 +7,14 @@ export function newApiToken(): string {
   return `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
+/** Dashboard session tokens get their own prefix, so the authenticator knows where to look them up. */
+export const SESSION_TOKEN_PREFIX = 'hsess_';
+
+/** 32 random bytes, like an API key, and stored the same way: its SHA-256 digest only. */
+export function newSessionToken(): string {
+  return `${SESSION_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
 export function digestToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

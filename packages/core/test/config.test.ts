@@ -49,10 +49,48 @@ describe('configuration', () => {
     [{ HERALD_OUTBOUND_ALLOWLIST: 'localhost' }, 'HERALD_OUTBOUND_ALLOWLIST'],
     [{ HERALD_DELIVERY_TIMEOUT_MS: '5' }, 'HERALD_DELIVERY_TIMEOUT_MS'],
     [{ HERALD_OPERATIONAL_WEBHOOK_URL: 'https://ops.example/hook' }, 'HERALD_OPERATIONAL_WEBHOOK_SECRET'],
+    [{ HERALD_ADMIN_EMAIL: 'ops@example.com' }, 'HERALD_ADMIN_PASSWORD'],
+    [{ HERALD_ADMIN_PASSWORD: 'long enough password' }, 'HERALD_ADMIN_EMAIL'],
+    [{ HERALD_ADMIN_EMAIL: 'not an email', HERALD_ADMIN_PASSWORD: 'long enough password' }, 'HERALD_ADMIN_EMAIL'],
+    [{ HERALD_ADMIN_EMAIL: 'ops@example.com', HERALD_ADMIN_PASSWORD: 'eleven char' }, 'HERALD_ADMIN_PASSWORD'],
+    [{ HERALD_SESSION_TTL_S: '59' }, 'HERALD_SESSION_TTL_S'],
+    [{ HERALD_SESSION_TTL_S: String(30 * 24 * 3600 + 1) }, 'HERALD_SESSION_TTL_S'],
+    [{ HERALD_LOGIN_MAX_FAILURES: '0' }, 'HERALD_LOGIN_MAX_FAILURES'],
+    [{ HERALD_LOGIN_MAX_FAILURES: 'many' }, 'HERALD_LOGIN_MAX_FAILURES'],
   ])('refuses %o, naming %s', (env, variable) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${variable}: `));
+  });
+
+  it('reads the operator settings: no admin, 12-hour sessions, 5 failures by default', () => {
+    expect(loadConfig({}).operators).toEqual({ admin: undefined, sessionTtlS: 43_200, loginMaxFailures: 5 });
+    const custom = loadConfig({
+      HERALD_ADMIN_EMAIL: ' Ops@Example.com ',
+      HERALD_ADMIN_PASSWORD: ' spaces count too ',
+      HERALD_SESSION_TTL_S: '3600',
+      HERALD_LOGIN_MAX_FAILURES: '10',
+    }).operators;
+    expect(custom).toEqual({
+      admin: { email: 'ops@example.com', password: ' spaces count too ' },
+      sessionTtlS: 3600,
+      loginMaxFailures: 10,
+    });
+  });
+
+  it('reads empty operator variables as unset', () => {
+    const config = loadConfig({
+      HERALD_ADMIN_EMAIL: '',
+      HERALD_ADMIN_PASSWORD: '',
+      HERALD_SESSION_TTL_S: '',
+      HERALD_LOGIN_MAX_FAILURES: '',
+    });
+    expect(config.operators).toEqual({ admin: undefined, sessionTtlS: 43_200, loginMaxFailures: 5 });
+  });
+
+  it('never echoes the admin password in a problem', () => {
+    const problems = problemsOf({ HERALD_ADMIN_EMAIL: 'ops@example.com', HERALD_ADMIN_PASSWORD: 'secret-ish' });
+    expect(problems.join('\n')).not.toContain('secret-ish');
   });
 
   it('reads the delivery settings, with Svix-like defaults', () => {

@@ -1,7 +1,8 @@
-export { type BootstrapResult, bootstrap } from './bootstrap';
+export { type BootstrapOptions, type BootstrapResult, bootstrap, GENERATED_ADMIN_EMAIL } from './bootstrap';
 export { connectDatabase, type Database, type DatabaseHandle } from './client';
 export { createDatabaseIfMissing, type EmbeddedPostgresHandle, freePort, startEmbeddedPostgres } from './embedded';
 export { MIGRATIONS_FOLDER, migrateDatabase } from './migrate';
+export { generatePassword, hashPassword, verifyPassword } from './passwords';
 export {
   assertEventTypeSchemasCompile,
   compilePayloadSchema,
@@ -26,6 +27,8 @@ export {
   applicationOut,
   deleteApplication,
   findApplication,
+  findApplicationCached,
+  forgetCachedApplications,
   insertApplication,
   isUniqueViolation,
   listApplications,
@@ -67,6 +70,7 @@ export {
   recordAttempt,
   releaseDelivery,
   requeueDeliveries,
+  rowFromJson,
   takeThrottleToken,
   updateEndpointHealth,
 } from './queries/deliveries';
@@ -98,6 +102,7 @@ export {
   patchEventType,
   upsertEventType,
 } from './queries/event-types';
+export { insertExampleMessage } from './queries/example-messages';
 export {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -115,6 +120,32 @@ export {
   markDispatched,
   messageOut,
 } from './queries/messages';
+export {
+  createOperatorSession,
+  deleteExpiredOperatorSessions,
+  deleteOperatorSession,
+  findOperatorSessionByDigest,
+} from './queries/operator-sessions';
+export {
+  clearLoginFailures,
+  countOperators,
+  createOperator,
+  type DeleteOperatorResult,
+  deleteOperator,
+  findOperator,
+  findOperatorByEmail,
+  LOGIN_WINDOW_S,
+  type LoginAttempt,
+  listOperators,
+  normalizeEmail,
+  type OperatorOut,
+  type OperatorRole,
+  type OperatorRow,
+  operatorOut,
+  purgeLoginFailures,
+  recordSignIn,
+  registerLoginAttempt,
+} from './queries/operators';
 export { createOrganization, findOrganization, listOrganizations, organizationOut } from './queries/organizations';
 export {
   cancelReplayTask,
@@ -125,6 +156,7 @@ export {
   endReplayTask,
   findReplayTask,
   findReplayTaskById,
+  listReplayTasks,
   type ReplayFilter,
   type ReplayTaskOut,
   type ReplayTaskRow,

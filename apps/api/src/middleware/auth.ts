@@ -1,48 +1,102 @@
-import { digestToken, HeraldError } from '@herald/core';
-import { type Database, findApiKeyByDigest } from '@herald/db';
+import { digestToken, HeraldError, SESSION_TOKEN_PREFIX } from '@herald/core';
+import { type Database, findApiKeyByDigest, findOperatorSessionByDigest } from '@herald/db';
+import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { ApiEnv, Principal } from '../context';
 
 /**
- * How long a key lookup is trusted. Revocation must take effect within a second
- * on every API process, and each process keeps its own cache, so one second it is.
+ * How long a key or session lookup is trusted. Revocation, sign-out and
+ * operator removal must take effect within a second on every API process, and
+ * each process keeps its own cache, so one second it is.
  */
 const CACHE_TTL_MS = 1000;
 const CACHE_MAX_ENTRIES = 10_000;
 const TOKEN_SHAPE = /^[A-Za-z0-9._~+/=-]{16,512}$/;
+const HOW_TO = 'send "Authorization: Bearer <api key or session token>"';
 
 interface CacheEntry {
   principal: Principal | null;
   expiresAt: number;
 }
 
-export function createAuthenticator(db: Database) {
+export interface Authenticator {
+  middleware: MiddlewareHandler<ApiEnv>;
+  /** Drops cached credentials on this process at once (sign-out, operator removed); other processes follow within the TTL. */
+  forget(matches: (principal: Principal) => boolean): void;
+}
+
+/**
+ * Bearer tokens: API keys (`hk_…`, or any token registered as HERALD_ADMIN_TOKEN)
+ * and operator sessions (`hsess_…`), both looked up by their SHA-256 digest.
+ */
+export function createAuthenticator(db: Database): Authenticator {
   const cache = new Map<string, CacheEntry>();
+
+  async function lookUp(token: string, digest: string, now: number): Promise<Principal | null> {
+    if (token.startsWith(SESSION_TOKEN_PREFIX)) {
+      // Expired sessions resolve too, so the answer can say "expired" rather than "invalid".
+      const session = await findOperatorSessionByDigest(db, digest);
+      if (!session) return null;
+      return {
+        kind: 'operator',
+        credentialId: session.id,
+        orgId: session.orgId,
+        scope: 'org',
+        appId: null,
+        operator: { id: session.operatorId, role: session.role },
+        expiresAt: session.expiresAt,
+      };
+    }
+    const key = await findApiKeyByDigest(db, digest);
+    const valid = key && !key.revokedAt && (!key.expiresAt || key.expiresAt.getTime() > now);
+    if (!valid) return null;
+    return {
+      kind: 'api_key',
+      credentialId: key.id,
+      orgId: key.orgId,
+      scope: key.scope,
+      appId: key.appId,
+      operator: null,
+      expiresAt: key.expiresAt,
+    };
+  }
 
   async function resolve(token: string): Promise<Principal | null> {
     const digest = digestToken(token);
     const now = Date.now();
     const cached = cache.get(digest);
     if (cached && cached.expiresAt > now) return cached.principal;
-
-    const key = await findApiKeyByDigest(db, digest);
-    const valid = key && !key.revokedAt && (!key.expiresAt || key.expiresAt.getTime() > now);
-    const principal: Principal | null = valid ? { keyId: key.id, orgId: key.orgId, scope: key.scope, appId: key.appId } : null;
+    const principal = await lookUp(token, digest, now);
     if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
     cache.set(digest, { principal, expiresAt: now + CACHE_TTL_MS });
     return principal;
   }
 
-  return createMiddleware<ApiEnv>(async (c, next) => {
+  const middleware = createMiddleware<ApiEnv>(async (c, next) => {
     const header = c.req.header('authorization');
-    if (!header) throw new HeraldError('unauthorized', 'missing Authorization header; send "Authorization: Bearer <api key>"');
+    if (!header) throw new HeraldError('unauthorized', `missing Authorization header; ${HOW_TO}`);
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-    if (!match?.[1] || !TOKEN_SHAPE.test(match[1])) {
-      throw new HeraldError('unauthorized', 'malformed Authorization header; send "Authorization: Bearer <api key>"');
+    if (!match?.[1] || !TOKEN_SHAPE.test(match[1])) throw new HeraldError('unauthorized', `malformed Authorization header; ${HOW_TO}`);
+    const token = match[1];
+    const principal = await resolve(token);
+    if (!principal) {
+      throw new HeraldError(
+        'unauthorized',
+        token.startsWith(SESSION_TOKEN_PREFIX) ? 'invalid session, sign in again' : 'invalid, expired or revoked API key',
+      );
     }
-    const principal = await resolve(match[1]);
-    if (!principal) throw new HeraldError('unauthorized', 'invalid, expired or revoked API key');
+    // Checked on every request, cached or not: a session ends at its expiry to the second.
+    if (principal.kind === 'operator' && principal.expiresAt && principal.expiresAt.getTime() <= Date.now()) {
+      throw new HeraldError('unauthorized', 'session expired, sign in again');
+    }
     c.set('principal', principal);
     await next();
   });
+
+  return {
+    middleware,
+    forget(matches) {
+      for (const [digest, entry] of cache) if (entry.principal && matches(entry.principal)) cache.delete(digest);
+    },
+  };
 }

@@ -1,8 +1,9 @@
-import { newId } from '@herald/core';
+import { type ListPage, newId } from '@herald/core';
 import { and, arrayOverlaps, asc, count, eq, gt, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { deliveries, endpoints, messages, replayTasks } from '../schema';
 import { reasonContains } from './dead-letters';
+import { keyset, toPage } from './pagination';
 
 export type ReplayTaskRow = typeof replayTasks.$inferSelect;
 export type ReplayTaskKind = ReplayTaskRow['kind'];
@@ -100,6 +101,22 @@ export async function findReplayTask(db: Database, scope: { orgId: string; appId
     .where(and(eq(replayTasks.orgId, scope.orgId), eq(replayTasks.appId, scope.appId), eq(replayTasks.id, id)))
     .limit(1);
   return row;
+}
+
+/** An application's replay tasks, newest first (ids sort by creation time). */
+export async function listReplayTasks(
+  db: Database,
+  scope: { orgId: string; appId: string },
+  query: { limit: number; iterator?: string | undefined },
+): Promise<ListPage<ReplayTaskOut>> {
+  const page = keyset(replayTasks.id, { ...query, order: 'descending' }, undefined);
+  const rows = await db
+    .select()
+    .from(replayTasks)
+    .where(and(eq(replayTasks.orgId, scope.orgId), eq(replayTasks.appId, scope.appId), page.where))
+    .orderBy(page.orderBy)
+    .limit(page.limit);
+  return toPage(rows, query, replayTaskOut);
 }
 
 export async function findReplayTaskById(db: Database, id: string) {

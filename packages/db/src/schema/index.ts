@@ -6,6 +6,7 @@ export * from './endpoints';
 export * from './event-types';
 export * from './idempotency-keys';
 export * from './messages';
+export * from './operator-sessions';
 export * from './operators';
 export * from './organizations';
 export * from './replay-tasks';

@@ -2,7 +2,7 @@ import { HeraldError, noNul, notFound } from '@herald/core';
 import { apiKeyOut, findApiKey, findOrganization, issueApiKey, listApiKeys, revokeApiKey } from '@herald/db';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv, Principal } from '../../context';
-import { requireOrgScope, resolveApplication } from '../../tenancy';
+import { requireOrgAdmin, resolveApplication } from '../../tenancy';
 import { errorResponses, ListQuerySchema, listResponse, noContent, notFoundResponse } from '../schemas';
 
 const ApiKeyIn = z
@@ -74,7 +74,7 @@ async function targetOrganization(deps: ApiDeps, principal: Principal, orgId: st
 export function registerApiKeyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
   app.openapi(create, async (c) => {
     const principal = c.get('principal');
-    requireOrgScope(principal);
+    requireOrgAdmin(principal);
     const input = c.req.valid('json');
     const orgId = await targetOrganization(deps, principal, input.orgId);
     let appId: string | null = null;
@@ -101,13 +101,13 @@ export function registerApiKeyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
 
   app.openapi(list, async (c) => {
     const principal = c.get('principal');
-    requireOrgScope(principal);
+    requireOrgAdmin(principal);
     return c.json(await listApiKeys(deps.db, principal.orgId, c.req.valid('query')), 200);
   });
 
   app.openapi(revoke, async (c) => {
     const principal = c.get('principal');
-    requireOrgScope(principal);
+    requireOrgAdmin(principal);
     const key = await findApiKey(deps.db, principal.orgId, c.req.valid('param').key_id);
     if (!key) throw notFound('API key');
     // Only the root key may revoke a root key, so an org key cannot lock the installation out.

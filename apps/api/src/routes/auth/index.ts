@@ -2,8 +2,10 @@ import { HeraldError, isId, noNul } from '@herald/core';
 import { findApplication, insertApplication, issueApiKey, revokeApplicationKeys } from '@herald/db';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
+import type { Authenticator } from '../../middleware/auth';
 import { requireOrgScope, resolveApplication } from '../../tenancy';
 import { ApplicationInSchema, errorResponses, noContent, notFoundResponse } from '../schemas';
+import { registerSessionRoutes } from './session';
 
 const DEFAULT_PORTAL_EXPIRY_S = 7 * 24 * 3600;
 
@@ -59,7 +61,8 @@ const expireAll = createRoute({
   responses: { 204: noContent, 404: notFoundResponse('application'), ...errorResponses },
 });
 
-export function registerAuthRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
+export function registerAuthRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, authenticator: Authenticator) {
+  registerSessionRoutes(app, deps, authenticator);
   app.openapi(portalAccess, async (c) => {
     const principal = c.get('principal');
     requireOrgScope(principal);

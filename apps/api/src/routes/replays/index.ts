@@ -6,6 +6,7 @@ import {
   endReplayTask,
   findEndpoint,
   findReplayTask,
+  listReplayTasks,
   type ReplayFilter,
   type ReplayTaskRow,
   replayTaskOut,
@@ -15,7 +16,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
 import { resolveApplication } from '../../tenancy';
 import { endpointInScope, refuseDisabled } from '../operations/shared';
-import { conflictResponse, errorResponses, notFoundResponse } from '../schemas';
+import { conflictResponse, errorResponses, ListQuerySchema, listResponse, notFoundResponse } from '../schemas';
 import { registerReplayProgressStream } from './progress';
 import { DeadLetterReplayInSchema, Id, ReplayInSchema, ReplayOutSchema, ReplayTaskOutSchema } from './schemas';
 
@@ -37,6 +38,22 @@ const startRoute = createRoute({
   responses: {
     202: taskResponse('Started (or already running)'),
     404: notFoundResponse('application or endpoint'),
+    ...errorResponses,
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/app/{app_id}/replay',
+  tags: ['Dead letter'],
+  summary: "The application's bulk replay tasks (dead-letter replays and replay-missing), newest first",
+  request: { params: z.object({ app_id: Id }), query: ListQuerySchema.pick({ limit: true, iterator: true }) },
+  responses: {
+    200: {
+      description: 'A page',
+      content: { 'application/json': { schema: listResponse(ReplayTaskOutSchema, 'ListResponseReplayTaskOut') } },
+    },
+    404: notFoundResponse('application'),
     ...errorResponses,
   },
 });
@@ -96,7 +113,7 @@ async function launch(deps: ApiDeps, task: ReplayTaskRow) {
   }
 }
 
-/** Bulk replay of dead letters by filter, its progress and cancel, and Svix `endpoint.replayMissing`. */
+/** Bulk replay of dead letters by filter, the task list, progress and cancel, and Svix `endpoint.replayMissing`. */
 export function registerReplayRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
   registerReplayProgressStream(app, deps);
   app.openapi(startRoute, async (c) => {
@@ -115,6 +132,12 @@ export function registerReplayRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
     const { task } = await startReplayTask(deps.db, { ...scope, endpointId: endpointId ?? null, kind: 'dead_letters', filter, total });
     await launch(deps, task);
     return c.json(replayTaskOut(task), 202);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const principal = c.get('principal');
+    const application = await resolveApplication(deps.db, principal, c.req.valid('param').app_id);
+    return c.json(await listReplayTasks(deps.db, { orgId: principal.orgId, appId: application.id }, c.req.valid('query')), 200);
   });
 
   app.openapi(getRoute, async (c) => {
