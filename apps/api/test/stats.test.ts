@@ -114,7 +114,7 @@ type Stats = {
   p50DurationMs: number | null;
   p99DurationMs: number | null;
   backlog: number;
-  buckets: { start: string; succeeded: number; failed: number }[];
+  buckets: { start: string; succeeded: number; failed: number; p50DurationMs: number | null; p99DurationMs: number | null }[];
 };
 type AppStats = Stats & { bucket: string; endpoints: (Stats & { endpointId: string; uid: string | null })[] };
 
@@ -149,14 +149,22 @@ describe('application stats', () => {
 
   it('buckets attempts by status over the whole window', async () => {
     const stats = (await get<AppStats>(`/api/v1/app/${ids.app}/stats?bucket=hour&${window}`)).body;
-    expect(stats.buckets).toEqual([
-      { start: new Date(base).toISOString(), succeeded: 2, failed: 1 },
-      { start: new Date(base + HOUR).toISOString(), succeeded: 1, failed: 2 },
+    expect(stats.buckets.map(({ p99DurationMs: _, ...b }) => b)).toEqual([
+      { start: new Date(base).toISOString(), succeeded: 2, failed: 1, p50DurationMs: 20 },
+      { start: new Date(base + HOUR).toISOString(), succeeded: 1, failed: 2, p50DurationMs: 200 },
     ]);
+    // Hour 0 holds 10, 20 and 100 ms; hour 1 holds 30, 200 and 300 ms (linear interpolation).
+    expect(stats.buckets[0]!.p99DurationMs).toBeCloseTo(98.4);
+    expect(stats.buckets[1]!.p99DurationMs).toBeCloseTo(298);
     const ok = stats.endpoints.find((e) => e.uid === 'ok')!;
-    expect(ok.buckets.map((b) => [b.succeeded, b.failed])).toEqual([
-      [2, 0],
-      [1, 0],
+    expect(ok.buckets.map((b) => [b.succeeded, b.failed, b.p50DurationMs])).toEqual([
+      [2, 0, 15],
+      [1, 0, 30],
+    ]);
+    const idle = stats.endpoints.find((e) => e.uid === 'idle')!;
+    expect(idle.buckets.map((b) => [b.succeeded, b.failed, b.p50DurationMs, b.p99DurationMs])).toEqual([
+      [0, 0, null, null],
+      [0, 0, null, null],
     ]);
     const minutes = (await get<AppStats>(`/api/v1/app/${ids.app}/stats?bucket=minute&${window}`)).body;
     expect(minutes.buckets).toHaveLength(120);

@@ -209,6 +209,7 @@ describe('GET /api/v1/stream/attempts', () => {
       id: fresh[0],
       seq: expect.any(Number),
       msgId: main.message,
+      eventType: 'stream.test',
       endpointId: main.endpoint,
       appId: main.app,
       status: 2,

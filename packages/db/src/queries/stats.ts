@@ -56,6 +56,9 @@ export interface StatsBucketOut {
   start: string;
   succeeded: number;
   failed: number;
+  /** Attempt durations within the bucket; null when it holds no attempt. */
+  p50DurationMs: number | null;
+  p99DurationMs: number | null;
 }
 
 export interface DeliveryStatsOut {
@@ -115,14 +118,26 @@ export async function appStats(
        where ${inWindow}
        group by grouping sets ((a.endpoint_id), ())
     `),
-    db.execute<{ endpoint_id: string; idx: number; succeeded: number; failed: number }>(sql`
-      select a.endpoint_id,
-             floor((extract(epoch from a.created_at) * 1000 - ${start}::float8) / ${size}::float8)::int as idx,
-             count(*) filter (where a.status = 'succeeded')::int as succeeded,
-             count(*) filter (where a.status = 'failed')::int as failed
-        from attempts a
-       where ${inWindow}
-       group by 1, 2
+    // Per bucket and endpoint, plus per bucket app-wide (percentiles do not add up, so they are grouped, not summed).
+    db.execute<{
+      endpoint_id: string | null;
+      grouped: number;
+      idx: number;
+      succeeded: number;
+      failed: number;
+      p50: number | null;
+      p99: number | null;
+    }>(sql`
+      select b.endpoint_id, grouping(b.endpoint_id)::int as grouped, b.idx,
+             count(*) filter (where b.status = 'succeeded')::int as succeeded,
+             count(*) filter (where b.status = 'failed')::int as failed,
+             percentile_cont(0.5) within group (order by b.duration_ms)::float8 as p50,
+             percentile_cont(0.99) within group (order by b.duration_ms)::float8 as p99
+        from (select a.endpoint_id, a.status, a.duration_ms,
+                     floor((extract(epoch from a.created_at) * 1000 - ${start}::float8) / ${size}::float8)::int as idx
+                from attempts a
+               where ${inWindow}) b
+       group by grouping sets ((b.endpoint_id, b.idx), (b.idx))
     `),
     db.execute<{ endpoint_id: string; n: number }>(sql`
       select endpoint_id, count(*)::int as n
@@ -133,7 +148,13 @@ export async function appStats(
   ]);
 
   const emptyBuckets = (): StatsBucketOut[] =>
-    Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * size).toISOString(), succeeded: 0, failed: 0 }));
+    Array.from({ length: count }, (_, i) => ({
+      start: new Date(start + i * size).toISOString(),
+      succeeded: 0,
+      failed: 0,
+      p50DurationMs: null,
+      p99DurationMs: null,
+    }));
   const stats = (): DeliveryStatsOut => ({
     attempts: { succeeded: 0, failed: 0 },
     successRate: null,
@@ -156,13 +177,13 @@ export async function appStats(
     target.p99DurationMs = row.p99 === null ? null : Number(row.p99);
   }
   for (const row of bucketRows) {
-    const idx = Number(row.idx);
-    for (const target of [app, byEndpoint.get(row.endpoint_id)]) {
-      const bucket = target?.buckets[idx];
-      if (!bucket) continue;
-      bucket.succeeded += Number(row.succeeded);
-      bucket.failed += Number(row.failed);
-    }
+    const target = Number(row.grouped) === 1 ? app : row.endpoint_id ? byEndpoint.get(row.endpoint_id) : undefined;
+    const bucket = target?.buckets[Number(row.idx)];
+    if (!bucket) continue;
+    bucket.succeeded = Number(row.succeeded);
+    bucket.failed = Number(row.failed);
+    bucket.p50DurationMs = row.p50 === null ? null : Number(row.p50);
+    bucket.p99DurationMs = row.p99 === null ? null : Number(row.p99);
   }
   for (const row of backlogRows) {
     const n = Number(row.n);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { attempts, endpoints, messages } from '../schema';
 import { MESSAGE_STATUS, type MessageStatusText } from './attempts';
@@ -11,7 +11,8 @@ import { messageOut } from './messages';
  * to know which writers are still running: see `tableWriters`.
  */
 
-type AttemptRow = typeof attempts.$inferSelect;
+/** An attempt with its message's event type, which a live feed shows beside it. */
+type AttemptRow = typeof attempts.$inferSelect & { eventType: string };
 
 /** One attempt as an SSE `attempt` event's data. */
 export function attemptStreamOut(row: AttemptRow) {
@@ -20,6 +21,7 @@ export function attemptStreamOut(row: AttemptRow) {
     id: row.id,
     seq: row.seq,
     msgId: row.messageId,
+    eventType: row.eventType,
     endpointId: row.endpointId,
     appId: row.appId,
     status: MESSAGE_STATUS[statusText],
@@ -57,8 +59,9 @@ export interface AttemptStreamFilter {
 /** One organization's attempts with `after < seq <= upTo`, in `seq` order. */
 export async function readAttemptStream(db: Database, filter: AttemptStreamFilter, after: number, upTo: number, limit: number) {
   return await db
-    .select()
+    .select({ ...getTableColumns(attempts), eventType: messages.eventType })
     .from(attempts)
+    .innerJoin(messages, eq(messages.id, attempts.messageId))
     .where(
       and(
         eq(attempts.orgId, filter.orgId),

@@ -18,7 +18,13 @@ export const EndpointStatsOut = z
   })
   .openapi('EndpointStats');
 
-const BucketOut = z.object({ start: z.string(), succeeded: z.number().int(), failed: z.number().int() });
+const BucketOut = z.object({
+  start: z.string(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  p50DurationMs: z.number().nullable().openapi({ description: 'Median attempt duration in this bucket; null without attempts' }),
+  p99DurationMs: z.number().nullable(),
+});
 const DeliveryStats = z.object({
   attempts: z.object({ succeeded: z.number().int(), failed: z.number().int() }),
   successRate: z.number().nullable(),

@@ -52,6 +52,7 @@ export const AttemptStreamEvent = z
     id: z.string(),
     seq: z.number().int(),
     msgId: z.string(),
+    eventType: z.string(),
     endpointId: z.string(),
     appId: z.string(),
     status: z.number().int(),
