@@ -7,13 +7,13 @@ import { type Browser, chromium, type Page } from 'playwright-core';
  * Chromium comes from the Debian package (`apt-get install chromium`, done by
  * .ci/run); playwright-core only drives it and never downloads a browser.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** Where screenshots of the main screens land: a CI artifact, ignored by git. */
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run "apt-get install -y chromium" (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run "apt-get install -y chromium"`);
   return await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

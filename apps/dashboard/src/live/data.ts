@@ -1,0 +1,82 @@
+import { api } from '../api';
+
+/** The fields of `EndpointOut` the live views use; the circuit fields are read if the API returns them. */
+export interface EndpointSummary {
+  id: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  disabled: boolean;
+  type?: string;
+  circuitOpenUntil?: string | null;
+  consecutiveFailures?: number;
+  failingSince?: string | null;
+}
+
+export interface ApplicationSummary {
+  id: string;
+  uid: string | null;
+  name: string;
+}
+
+export interface StatsBucket {
+  start: string;
+  succeeded: number;
+  failed: number;
+  /** Per-bucket latency, if the API reports it. */
+  p50DurationMs?: number | null;
+  p99DurationMs?: number | null;
+}
+
+export interface DeliveryStats {
+  attempts: { succeeded: number; failed: number };
+  successRate: number | null;
+  p50DurationMs: number | null;
+  p99DurationMs: number | null;
+  backlog: number;
+  buckets: StatsBucket[];
+}
+
+/** `GET /api/v1/app/{app_id}/stats` (AppStats). */
+export interface AppStats extends DeliveryStats {
+  since: string;
+  until: string;
+  bucket: StatsBucketSize;
+  endpoints: (DeliveryStats & { endpointId: string; uid: string | null })[];
+}
+
+export type StatsBucketSize = 'minute' | 'hour' | 'day';
+export const BUCKET_MS: Record<StatsBucketSize, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+interface Page<T> {
+  data: T[];
+  iterator: string | null;
+  done: boolean;
+}
+
+/** Walks a cursor-paginated list up to `max` items. */
+async function listAll<T>(path: string, max: number): Promise<{ items: T[]; truncated: boolean }> {
+  const items: T[] = [];
+  let iterator: string | null = null;
+  for (;;) {
+    const query = new URLSearchParams({ limit: '250' });
+    if (iterator) query.set('iterator', iterator);
+    const page: Page<T> = await api<Page<T>>(`${path}?${query}`);
+    items.push(...page.data);
+    if (page.done || !page.iterator || page.data.length === 0) return { items, truncated: false };
+    if (items.length >= max) return { items: items.slice(0, max), truncated: true };
+    iterator = page.iterator;
+  }
+}
+
+export const MAX_ENDPOINTS = 1000;
+export const MAX_APPLICATIONS = 1000;
+
+export const listEndpoints = (appId: string) => listAll<EndpointSummary>(`/app/${encodeURIComponent(appId)}/endpoint`, MAX_ENDPOINTS);
+
+export const listApplications = () => listAll<ApplicationSummary>('/app', MAX_APPLICATIONS);
+
+export function fetchAppStats(appId: string, bucket: StatsBucketSize, windowMs: number): Promise<AppStats> {
+  const query = new URLSearchParams({ bucket, since: new Date(Date.now() - windowMs).toISOString() });
+  return api<AppStats>(`/app/${encodeURIComponent(appId)}/stats?${query}`);
+}

@@ -1,0 +1,251 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { schema } from '@herald/db';
+import { startWorker } from '@herald/worker';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot } from './support/browser';
+import { call, startTestHerald, type TestHerald } from './support/harness';
+import { testSender } from './support/outbound';
+import { type Receiver, startReceiver } from './support/receiver';
+
+/**
+ * The dashboard in a real headless Chromium against a running Herald (API
+ * serving the built SPA, a worker, a loopback receiver): what an on-call
+ * operator does, from signing in to replaying failures, with screenshots of
+ * the main screens in test-results/dashboard/.
+ */
+const ROOT = join(import.meta.dirname, '..');
+const DASHBOARD_DIR = join(ROOT, 'apps', 'dashboard', 'dist');
+const ADMIN_EMAIL = 'oncall@example.com';
+const ADMIN_PASSWORD = 'correct horse battery staple';
+const LIVE_TIMEOUT_MS = 20_000;
+
+describe('dashboard in a browser', () => {
+  let herald: TestHerald;
+  let worker: { close(): Promise<void> };
+  let receiver: Receiver;
+  let receiverFails = false;
+  let browser: Browser;
+  let operator: BrowserContext;
+  /** Opened on the live feed and never reloaded: everything it shows arrived over SSE. */
+  let watcher: Page;
+  /** Where the operator clicks. */
+  let page: Page;
+  let appId = '';
+  let endpointId = '';
+
+  const api = <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
+    call<T>(herald.url, method, `/api/v1${path}`, { token: herald.rootToken, json });
+
+  const publish = async (n: number) => {
+    const response = await api<{ id: string }>('POST', `/app/${appId}/msg`, { eventType: 'order.paid', payload: { order: n } });
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    return response.body.id;
+  };
+
+  const liveRow = (on: Page, messageId: string, status: 'succeeded' | 'failed') =>
+    on.locator(`[data-testid="live-row"][data-message-id="${messageId}"][data-status="${status}"]`).first();
+
+  async function signIn(on: Page, password: string) {
+    await on.goto(`${herald.url}/#/login`);
+    await on.getByLabel('Email').fill(ADMIN_EMAIL);
+    await on.getByLabel('Password').fill(password);
+    await on.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  beforeAll(async () => {
+    // CI builds the dashboard before the tests; a local run builds it when missing.
+    if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
+      await promisify(execFile)('npm', ['run', 'build', '--workspace', '@herald/dashboard'], { cwd: ROOT });
+    }
+    receiver = await startReceiver(() => (receiverFails ? { status: 500, body: 'receiver down' } : { status: 200, body: 'ok' }));
+    herald = await startTestHerald({
+      queue: 'redis',
+      // One quick retry: a failing delivery is dead-lettered within seconds.
+      config: {
+        HERALD_RETRY_SCHEDULE: '1',
+        HERALD_DELIVERY_TIMEOUT_MS: '2000',
+        HERALD_ADMIN_EMAIL: ADMIN_EMAIL,
+        HERALD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      },
+      deps: { dashboardDir: DASHBOARD_DIR },
+    });
+    worker = startWorker({
+      config: herald.config,
+      db: herald.database.db,
+      queue: herald.queue,
+      sender: testSender({ timeoutMs: 2000 }),
+      sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 5000 },
+    });
+    browser = await launchBrowser();
+    operator = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await operator.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.close();
+    await herald?.close();
+    await receiver?.close();
+  });
+
+  it('refuses a wrong password with a readable message', async () => {
+    await signIn(page, 'not the password at all');
+    await expect.poll(() => page.getByTestId('login-error').textContent(), { timeout: 10_000 }).toMatch(/incorrect/i);
+    expect(page.url()).toContain('#/login');
+    await screenshot(page, '01-login-refused');
+  });
+
+  it('signs in, creates an application and an endpoint pointing at the receiver', async () => {
+    await signIn(page, ADMIN_PASSWORD);
+    await page.waitForURL(/#\/live/, { timeout: 10_000 });
+    await page.getByTestId('live-feed-page').waitFor();
+
+    await page.goto(`${herald.url}/#/app/create`);
+    await page.getByLabel('Name').fill('Storefront');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/#\/app\/app_[^/]+\/show/, { timeout: 10_000 });
+    appId = /#\/app\/(app_[^/]+)\/show/.exec(page.url())![1]!;
+    await screenshot(page, '02-application');
+
+    await page.goto(`${herald.url}/#/endpoint/create?app=${appId}`);
+    await page.getByLabel('URL').fill(`${receiver.url}/hooks/orders`);
+    await page.getByLabel('Description').fill('Order webhooks');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/#\/endpoint\/ep_[^/]+\/show/, { timeout: 10_000 });
+    endpointId = /#\/endpoint\/(ep_[^/?]+)\/show/.exec(page.url())![1]!;
+
+    const listed = await api<{ data: { id: string; url: string }[] }>('GET', `/app/${appId}/endpoint`);
+    expect(listed.body.data.map((e) => [e.id, e.url])).toEqual([[endpointId, `${receiver.url}/hooks/orders`]]);
+  });
+
+  it('shows deliveries live, failures as they happen, and the success after a replay from the dashboard', async () => {
+    watcher = await operator.newPage();
+    await watcher.goto(`${herald.url}/#/live`);
+    await watcher.locator('[data-testid="live-connection"][data-state="live"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    // A reload or navigation would clear this marker: rows seen below arrived without one.
+    await watcher.evaluate(() => {
+      (globalThis as unknown as { heraldMarker: string }).heraldMarker = 'not reloaded';
+    });
+
+    const delivered = await publish(1);
+    await liveRow(watcher, delivered, 'succeeded').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    expect(receiver.requests.some((r) => r.headers['webhook-id'] === delivered)).toBe(true);
+    await screenshot(watcher, '03-live-feed');
+
+    receiverFails = true;
+    const failing = await publish(2);
+    await liveRow(watcher, failing, 'failed').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    // The single retry fails too: the delivery is dead-lettered.
+    await expect
+      .poll(async () => (await api<{ data: unknown[] }>('GET', `/app/${appId}/dead-letter`)).body.data.length, { timeout: LIVE_TIMEOUT_MS })
+      .toBe(1);
+    await screenshot(watcher, '04-live-failures');
+
+    receiverFails = false;
+    await page.goto(`${herald.url}/#/dead-letter?app=${appId}`);
+    const replay = page.getByRole('button', { name: 'Replay', exact: true });
+    await replay.first().waitFor({ timeout: 10_000 });
+    await screenshot(page, '05-dead-letters');
+    expect(await replay.count()).toBe(1);
+    await replay.click();
+
+    await liveRow(watcher, failing, 'succeeded').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    expect(await watcher.evaluate(() => (globalThis as unknown as { heraldMarker?: string }).heraldMarker)).toBe('not reloaded');
+    const received = receiver.requests.filter((r) => r.headers['webhook-id'] === failing);
+    expect(received.map((r) => r.headers['webhook-id'])).toEqual([failing, failing, failing]);
+    await screenshot(watcher, '06-live-recovered');
+  });
+
+  it('replays a filtered set of dead letters in bulk with live progress', async () => {
+    receiverFails = true;
+    const failed = [await publish(3), await publish(4), await publish(5)];
+    await expect
+      .poll(async () => (await api<{ data: unknown[] }>('GET', `/app/${appId}/dead-letter`)).body.data.length, { timeout: LIVE_TIMEOUT_MS })
+      .toBe(3);
+    receiverFails = false;
+
+    // The page is still on this list from the single replay: load it afresh.
+    await page.goto(`${herald.url}/#/dead-letter?app=${appId}`);
+    await page.reload();
+    await page.getByRole('button', { name: 'Replay', exact: true }).nth(2).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Replay all matching' }).click();
+    await page.getByRole('button', { name: 'Start replay' }).click();
+    await page.waitForURL(/#\/replay\/[^/]+\/show/, { timeout: 10_000 });
+    const progress = page.getByTestId('replay-progress');
+    await page.locator('[data-testid="replay-progress"][data-state="finished"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    expect(await progress.getAttribute('data-done')).toBe('3');
+    expect(await progress.getAttribute('data-total')).toBe('3');
+    await screenshot(page, '07-bulk-replay');
+
+    for (const id of failed) await liveRow(watcher, id, 'succeeded').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    const succeeded = receiver.requests.filter((r) => failed.includes(String(r.headers['webhook-id'])));
+    // Two failed attempts each, then exactly one replayed delivery each.
+    expect(succeeded.length).toBe(9);
+  });
+
+  it('shows the endpoint, its secret and chart, a message and an attempt', async () => {
+    await page.goto(`${herald.url}/#/endpoint/${endpointId}/show?app=${appId}`);
+    await page.getByTestId('endpoint-chart').waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Reveal secret' }).click();
+    const secret = await page.getByTestId('endpoint-secret').textContent();
+    const stored = await api<{ key: string }>('GET', `/app/${appId}/endpoint/${endpointId}/secret`);
+    expect(secret?.trim()).toBe(stored.body.key);
+    await screenshot(page, '08-endpoint');
+
+    const messages = await api<{ data: { id: string }[] }>('GET', `/app/${appId}/msg`);
+    const messageId = messages.body.data.at(-1)!.id;
+    await page.goto(`${herald.url}/#/msg/${messageId}/show?app=${appId}`);
+    await page.getByText('"order": 1').first().waitFor({ timeout: 10_000 });
+    await screenshot(page, '09-message');
+  });
+
+  it('sends an expired session back to the login page', async () => {
+    await herald.database.db.update(schema.operatorSessions).set({ expiresAt: new Date(Date.now() - 1000) });
+    // Credentials are cached for up to a second on the API.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await page.goto(`${herald.url}/#/app`);
+    await page.reload();
+    await page.waitForURL(/#\/login/, { timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('login-error').textContent(), { timeout: 10_000 }).toMatch(/expired|sign in/i);
+    await screenshot(page, '10-session-expired');
+  });
+
+  it('app-portal mode shows one application and cannot reach another', async () => {
+    const other = await api<{ id: string }>('POST', '/app', { name: 'Somebody else' });
+    const otherEndpoint = await api<{ id: string }>('POST', `/app/${other.body.id}/endpoint`, { url: `${receiver.url}/other` });
+    expect(otherEndpoint.status).toBe(201);
+    const access = await api<{ token: string; url: string }>('POST', `/auth/app-portal-access/${appId}`, {});
+    expect(access.status).toBe(200);
+
+    const subscriber = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const portal = await subscriber.newPage();
+      await portal.goto(access.body.url);
+      await portal.getByTestId('portal-banner').waitFor({ timeout: 10_000 });
+      await portal.goto(`${herald.url}/#/endpoint`);
+      await portal.getByText(`${receiver.url}/hooks/orders`).first().waitFor({ timeout: 10_000 });
+      expect(await portal.getByText(`${receiver.url}/other`).count()).toBe(0);
+      await screenshot(portal, '11-portal');
+
+      await portal.goto(`${herald.url}/#/endpoint/${otherEndpoint.body.id}/show?app=${other.body.id}`);
+      await portal.getByTestId('not-found').waitFor({ timeout: 10_000 });
+      await screenshot(portal, '12-portal-other-app');
+
+      // The token itself, used from the page, gets nothing of the other application.
+      const statuses = await portal.evaluate(
+        async ({ token, otherApp }) => {
+          const get = async (path: string) => (await fetch(`/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
+          return [await get(`/app/${otherApp}`), await get(`/app/${otherApp}/endpoint`), await get(`/app/${otherApp}/msg`)];
+        },
+        { token: access.body.token, otherApp: other.body.id },
+      );
+      expect(statuses).toEqual([404, 404, 404]);
+    } finally {
+      await subscriber.close();
+    }
+  });
+});
