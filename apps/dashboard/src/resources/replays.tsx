@@ -114,7 +114,7 @@ const ReplayDetails = () => {
   if (!record) return null;
   return (
     <Box>
-      <PageSection title="Progress" actions={<ReplayStatusChip status={record.status} />}>
+      <PageSection title="Progress">
         <ReplayProgress appId={record.appId} taskId={record.id} />
       </PageSection>
       <PageSection title="Replay job">
