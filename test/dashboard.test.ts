@@ -133,6 +133,7 @@ describe('dashboard in a browser', () => {
 
     const delivered = await publish(1);
     await liveRow(watcher, delivered, 'succeeded').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    expect(await liveRow(watcher, delivered, 'succeeded').textContent()).toContain('order.paid');
     expect(receiver.requests.some((r) => r.headers['webhook-id'] === delivered)).toBe(true);
     await screenshot(watcher, '03-live-feed');
 

@@ -1,5 +1,6 @@
 import { newId } from '@herald/core';
 import { createOrganization, issueApiKey, schema } from '@herald/db';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestHerald, type TestHerald } from '../../../test/support/harness';
 
@@ -116,7 +117,8 @@ type Stats = {
   backlog: number;
   buckets: { start: string; succeeded: number; failed: number; p50DurationMs: number | null; p99DurationMs: number | null }[];
 };
-type AppStats = Stats & { bucket: string; endpoints: (Stats & { endpointId: string; uid: string | null })[] };
+type Health = { consecutiveFailures: number; failingSince: string | null; circuitOpenUntil: string | null };
+type AppStats = Stats & { bucket: string; endpoints: (Stats & { endpointId: string; uid: string | null; health: Health })[] };
 
 describe('application stats', () => {
   const window = `since=${new Date(base).toISOString()}&until=${new Date(base + 2 * HOUR).toISOString()}`;
@@ -172,6 +174,30 @@ describe('application stats', () => {
     expect(minutes.buckets[3]).toMatchObject({ succeeded: 0, failed: 1 });
     const days = (await get<AppStats>(`/api/v1/app/${ids.app}/stats?bucket=day&${window}`)).body;
     expect(days.buckets.reduce((n, b) => n + b.succeeded + b.failed, 0)).toBe(6);
+  });
+
+  it("reports each endpoint's circuit breaker as it is now", async () => {
+    const since = new Date(base);
+    const openUntil = new Date(Date.now() + 60_000);
+    await herald.database.db
+      .update(schema.endpoints)
+      .set({ consecutiveFailures: 7, failingSince: since, circuitOpenUntil: openUntil })
+      .where(eq(schema.endpoints.id, ids.broken));
+    try {
+      const stats = (await get<AppStats>(`/api/v1/app/${ids.app}/stats?bucket=hour&${window}`)).body;
+      const health = Object.fromEntries(stats.endpoints.map((e) => [e.uid, e.health]));
+      expect(health.broken).toEqual({
+        consecutiveFailures: 7,
+        failingSince: since.toISOString(),
+        circuitOpenUntil: openUntil.toISOString(),
+      });
+      expect(health.ok).toEqual({ consecutiveFailures: 0, failingSince: null, circuitOpenUntil: null });
+    } finally {
+      await herald.database.db
+        .update(schema.endpoints)
+        .set({ consecutiveFailures: 0, failingSince: null, circuitOpenUntil: null })
+        .where(eq(schema.endpoints.id, ids.broken));
+    }
   });
 
   it('defaults to the last day in hour buckets', async () => {

@@ -188,8 +188,8 @@ function buildTiles(endpoints: EndpointSummary[] | null, stats: AppStats | null)
       p99: s?.p99DurationMs ?? null,
       backlog: s?.backlog,
       disabled: endpoint.disabled,
-      circuitOpenUntil: endpoint.circuitOpenUntil,
-      consecutiveFailures: endpoint.consecutiveFailures,
+      circuitOpenUntil: s?.health.circuitOpenUntil ?? null,
+      consecutiveFailures: s?.health.consecutiveFailures ?? 0,
     };
   });
 }

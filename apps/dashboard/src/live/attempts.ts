@@ -3,8 +3,7 @@ import { useEventStream } from './sse';
 
 /**
  * The `data` of an `event: attempt` on `GET /api/v1/stream/attempts`
- * (`AttemptStreamEvent` in apps/api/src/routes/streams/schemas.ts). `eventType`
- * is not sent today; it is shown when the server adds it.
+ * (`AttemptStreamEvent` in apps/api/src/routes/streams/schemas.ts).
  */
 export interface AttemptEvent {
   id: string;
@@ -21,7 +20,7 @@ export interface AttemptEvent {
   triggerType: number;
   timestamp: string;
   url: string;
-  eventType?: string;
+  eventType: string;
 }
 
 export type AttemptOutcome = 'succeeded' | 'failed' | 'pending';

@@ -1,6 +1,6 @@
 import { api } from '../api';
 
-/** The fields of `EndpointOut` the live views use; the circuit fields are read if the API returns them. */
+/** The fields of `EndpointOut` the live views use. */
 export interface EndpointSummary {
   id: string;
   uid: string | null;
@@ -8,9 +8,13 @@ export interface EndpointSummary {
   description: string;
   disabled: boolean;
   type?: string;
-  circuitOpenUntil?: string | null;
-  consecutiveFailures?: number;
-  failingSince?: string | null;
+}
+
+/** An endpoint's circuit breaker right now, from the application stats. */
+export interface EndpointHealth {
+  consecutiveFailures: number;
+  failingSince: string | null;
+  circuitOpenUntil: string | null;
 }
 
 export interface ApplicationSummary {
@@ -42,7 +46,7 @@ export interface AppStats extends DeliveryStats {
   since: string;
   until: string;
   bucket: StatsBucketSize;
-  endpoints: (DeliveryStats & { endpointId: string; uid: string | null })[];
+  endpoints: (DeliveryStats & { endpointId: string; uid: string | null; health: EndpointHealth })[];
 }
 
 export type StatsBucketSize = 'minute' | 'hour' | 'day';

@@ -72,11 +72,18 @@ export interface DeliveryStatsOut {
   buckets: StatsBucketOut[];
 }
 
+/** The endpoint's health right now (circuit breaker state), not windowed. */
+export interface EndpointHealthOut {
+  consecutiveFailures: number;
+  failingSince: string | null;
+  circuitOpenUntil: string | null;
+}
+
 export interface AppStatsOut extends DeliveryStatsOut {
   since: string;
   until: string;
   bucket: StatsBucket;
-  endpoints: (DeliveryStatsOut & { endpointId: string; uid: string | null })[];
+  endpoints: (DeliveryStatsOut & { endpointId: string; uid: string | null; health: EndpointHealthOut })[];
 }
 
 /**
@@ -97,8 +104,17 @@ export async function appStats(
     and a.created_at >= ${since}::timestamptz and a.created_at < ${until}::timestamptz`;
 
   const [endpointRows, summaryRows, bucketRows, backlogRows] = await Promise.all([
-    db.execute<{ id: string; uid: string | null }>(sql`
-      select id, uid from endpoints where org_id = ${scope.orgId} and app_id = ${scope.appId} order by id
+    db.execute<{
+      id: string;
+      uid: string | null;
+      consecutive_failures: number;
+      failing_since: string | null;
+      circuit_open_until: string | null;
+    }>(sql`
+      select id, uid, consecutive_failures,
+             to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as failing_since,
+             to_char(circuit_open_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as circuit_open_until
+        from endpoints where org_id = ${scope.orgId} and app_id = ${scope.appId} order by id
     `),
     // grouping sets: one row per endpoint plus the app-wide row (endpoint_id null, grouped = 1)
     db.execute<{
@@ -164,7 +180,21 @@ export async function appStats(
     buckets: emptyBuckets(),
   });
   const app = stats();
-  const byEndpoint = new Map(endpointRows.map((row) => [row.id, { endpointId: row.id, uid: row.uid, ...stats() }]));
+  const byEndpoint = new Map(
+    endpointRows.map((row) => [
+      row.id,
+      {
+        endpointId: row.id,
+        uid: row.uid,
+        health: {
+          consecutiveFailures: Number(row.consecutive_failures),
+          failingSince: row.failing_since,
+          circuitOpenUntil: row.circuit_open_until,
+        },
+        ...stats(),
+      },
+    ]),
+  );
 
   for (const row of summaryRows) {
     const target = Number(row.grouped) === 1 ? app : row.endpoint_id ? byEndpoint.get(row.endpoint_id) : undefined;

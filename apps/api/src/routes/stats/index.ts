@@ -37,7 +37,19 @@ export const AppStatsOut = DeliveryStats.extend({
   since: z.string(),
   until: z.string(),
   bucket: z.enum(['minute', 'hour', 'day']),
-  endpoints: z.array(DeliveryStats.extend({ endpointId: z.string(), uid: z.string().nullable() })),
+  endpoints: z.array(
+    DeliveryStats.extend({
+      endpointId: z.string(),
+      uid: z.string().nullable(),
+      health: z
+        .object({
+          consecutiveFailures: z.number().int(),
+          failingSince: z.string().nullable(),
+          circuitOpenUntil: z.string().nullable(),
+        })
+        .openapi({ description: "The endpoint's circuit breaker right now (not windowed): failures in a row, since when, open until" }),
+    }),
+  ),
 }).openapi('AppStats');
 
 const endpointRoute = createRoute({
