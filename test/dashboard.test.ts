@@ -197,11 +197,60 @@ describe('dashboard in a browser', () => {
     expect(secret?.trim()).toBe(stored.body.key);
     await screenshot(page, '08-endpoint');
 
+    const before = receiver.requests.length;
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByLabel('Event type').fill('test.ping');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => receiver.requests.slice(before).map((r) => JSON.parse(r.body).type), { timeout: LIVE_TIMEOUT_MS }).toEqual([
+      'test.ping',
+    ]);
+
     const messages = await api<{ data: { id: string }[] }>('GET', `/app/${appId}/msg`);
     const messageId = messages.body.data.at(-1)!.id;
     await page.goto(`${herald.url}/#/msg/${messageId}/show?app=${appId}`);
     await page.getByText('"order": 1').first().waitFor({ timeout: 10_000 });
     await screenshot(page, '09-message');
+
+    const attempts = await api<{ data: { id: string; responseStatusCode: number }[] }>('GET', `/app/${appId}/attempt/msg/${messageId}`);
+    const [attempt] = attempts.body.data;
+    expect(attempt?.responseStatusCode).toBe(200);
+    await page.goto(`${herald.url}/#/msg/${messageId}/attempt/${attempt!.id}?app=${appId}`);
+    // The receiver's answer body, as recorded on the attempt.
+    await page.getByText('ok', { exact: true }).first().waitFor({ timeout: 10_000 });
+    await screenshot(page, '09-attempt');
+  });
+
+  it('lets an admin add an operator, who sees no operator admin, and remove them, which ends their session', async () => {
+    await page.goto(`${herald.url}/#/operator/create`);
+    await page.getByLabel('Email').fill('member@example.com');
+    await page.getByLabel('Password').fill('another long passphrase');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/#\/operator$/, { timeout: 10_000 });
+    await page.getByText('member@example.com').waitFor({ timeout: 10_000 });
+    await screenshot(page, '10-operators');
+
+    const memberContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const member = await memberContext.newPage();
+      await member.goto(`${herald.url}/#/login`);
+      await member.getByLabel('Email').fill('member@example.com');
+      await member.getByLabel('Password').fill('another long passphrase');
+      await member.getByRole('button', { name: 'Sign in' }).click();
+      await member.waitForURL(/#\/live/, { timeout: 10_000 });
+      await member.getByRole('menuitem', { name: 'Applications' }).waitFor();
+      expect(await member.getByRole('menuitem', { name: 'Operators' }).count()).toBe(0);
+
+      await page.getByRole('button', { name: 'Remove' }).click();
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await expect.poll(() => page.getByText('member@example.com').count(), { timeout: 10_000 }).toBe(0);
+      // Within the one-second credential cache, the member's next request is refused.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await member.goto(`${herald.url}/#/app`);
+      await member.reload();
+      await member.waitForURL(/#\/login/, { timeout: 10_000 });
+    } finally {
+      await memberContext.close();
+    }
   });
 
   it('sends an expired session back to the login page', async () => {
@@ -212,7 +261,7 @@ describe('dashboard in a browser', () => {
     await page.reload();
     await page.waitForURL(/#\/login/, { timeout: 10_000 });
     await expect.poll(() => page.getByTestId('login-error').textContent(), { timeout: 10_000 }).toMatch(/expired|sign in/i);
-    await screenshot(page, '10-session-expired');
+    await screenshot(page, '11-session-expired');
   });
 
   it('app-portal mode shows one application and cannot reach another', async () => {
@@ -230,11 +279,11 @@ describe('dashboard in a browser', () => {
       await portal.goto(`${herald.url}/#/endpoint`);
       await portal.getByText(`${receiver.url}/hooks/orders`).first().waitFor({ timeout: 10_000 });
       expect(await portal.getByText(`${receiver.url}/other`).count()).toBe(0);
-      await screenshot(portal, '11-portal');
+      await screenshot(portal, '12-portal');
 
       await portal.goto(`${herald.url}/#/endpoint/${otherEndpoint.body.id}/show?app=${other.body.id}`);
       await portal.getByTestId('not-found').waitFor({ timeout: 10_000 });
-      await screenshot(portal, '12-portal-other-app');
+      await screenshot(portal, '13-portal-other-app');
 
       // The token itself, used from the page, gets nothing of the other application.
       const statuses = await portal.evaluate(
