@@ -11,7 +11,7 @@ import type { ApiDeps, ApiEnv } from './context';
 import { toErrorResponse, validationError } from './errors';
 import { createAuthenticator } from './middleware/auth';
 import { idempotency } from './middleware/idempotency';
-import { requestId } from './middleware/request-id';
+import { refuseNulInUrl, requestId } from './middleware/request-id';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerApplicationRoutes } from './routes/applications';
 import { registerAttemptRoutes } from './routes/attempts';
@@ -54,6 +54,7 @@ export function createApp(appDeps: ApiDeps) {
   });
 
   app.use('*', requestId);
+  app.use('/api/*', refuseNulInUrl);
   app.use(
     '/api/*',
     bodyLimit({

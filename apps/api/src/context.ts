@@ -38,5 +38,11 @@ export interface ApiEnv {
   Variables: {
     requestId: string;
     principal: Principal;
+    /**
+     * Whether the credential of this request is still good (not revoked, signed
+     * out, removed or expired). Long-lived responses (SSE) ask it again while
+     * they run; answered from the authenticator's one-second cache.
+     */
+    credentialStillValid: () => Promise<boolean>;
   };
 }

@@ -34,7 +34,10 @@ export function toErrorResponse(error: unknown, c: Context<ApiEnv>, log: (messag
   let herald: HeraldError;
   if (error instanceof HeraldError) {
     herald = error;
-  } else if (isDatabaseUnavailable(error)) {
+  } else if (hasDatabaseCode(error, UNSTORABLE_TEXT_CODES)) {
+    // A NUL (or other byte PostgreSQL cannot store) that a schema let through: the client's input, not a bug.
+    herald = new HeraldError('bad_request', 'the request contains a character that cannot be stored (such as NUL)');
+  } else if (hasDatabaseCode(error, UNAVAILABLE_CODES)) {
     // Not a bug: PostgreSQL is restarting or unreachable. Say so; the client may retry.
     herald = new HeraldError('service_unavailable', 'the database is unavailable; retry shortly');
   } else if (error instanceof HTTPException && error.status < 500) {
@@ -79,10 +82,14 @@ const UNAVAILABLE_CODES = new Set([
   '57P03',
 ]);
 
-function isDatabaseUnavailable(error: unknown): boolean {
+/** PostgreSQL's "character not in repertoire" and "untranslatable character" (NUL in text or jsonb). */
+const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
+
+/** Whether the error, or one it wraps (drizzle wraps postgres.js), carries one of these codes. */
+function hasDatabaseCode(error: unknown, codes: Set<string>): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (typeof code === 'string' && codes.has(code)) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;

@@ -2,7 +2,7 @@ import type { ErrorBody, ListPage, MessageOut } from '@herald/core';
 import { newEndpointSecret, newId } from '@herald/core';
 import { schema } from '@herald/db';
 import { startWorker } from '@herald/worker';
-import { eq } from 'drizzle-orm';
+import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestHerald, type TestHerald } from '../../../test/support/harness';
 
@@ -166,7 +166,7 @@ describe('idempotency-key', () => {
     await herald.database.db
       .update(schema.idempotencyKeys)
       .set({ expiresAt: new Date(Date.now() - 1000) })
-      .where(eq(schema.idempotencyKeys.key, key));
+      .where(like(schema.idempotencyKeys.key, `%:${key}`));
     const fresh = await publish({ eventType: 'a.b' }, { headers: { 'idempotency-key': key } });
     expect(fresh.status).toBe(422);
     expect(fresh.headers.get('idempotent-replayed')).toBeNull();
@@ -186,6 +186,50 @@ describe('idempotency-key', () => {
     });
     expect(second.status).toBe(202);
     expect(second.body.id).not.toBe(first.body.id);
+  });
+});
+
+describe('idempotency keys and credentials', () => {
+  it('replays a response only to the credential that caused it', async () => {
+    const { issueApiKey } = await import('@herald/db');
+    const { token: other } = await issueApiKey(herald.database.db, { orgId: herald.orgId, scope: 'org', name: 'second key' });
+    const key = `key-${newId('message')}`;
+    const first = await publish({ eventType: 'a.b', payload: {} }, { headers: { 'idempotency-key': key } });
+    const again = await publish({ eventType: 'a.b', payload: {} }, { headers: { 'idempotency-key': key } });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    const byOther = await call<MessageOut>(herald.url, 'POST', '/api/v1/app/shop/msg', {
+      token: other,
+      json: { eventType: 'a.b', payload: {} },
+      headers: { 'idempotency-key': key },
+    });
+    expect(byOther.status).toBe(202);
+    expect(byOther.headers.get('idempotent-replayed')).toBeNull();
+    expect(byOther.body.id).not.toBe(first.body.id);
+  });
+
+  it('never stores a response carrying a new API key or portal token', async () => {
+    const key = `key-${newId('message')}`;
+    const issue = () =>
+      call<{ token: string }>(herald.url, 'POST', '/api/v1/api-key', {
+        token: herald.rootToken,
+        json: { name: 'retried', scope: 'org' },
+        headers: { 'idempotency-key': key },
+      });
+    const [a, b] = [await issue(), await issue()];
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.body.token).not.toBe(a.body.token);
+    const portal = await call<{ token: string }>(herald.url, 'POST', '/api/v1/auth/app-portal-access/shop', {
+      token: herald.rootToken,
+      json: {},
+      headers: { 'idempotency-key': `${key}-portal` },
+    });
+    expect(portal.status).toBe(200);
+    const stored = await herald.database.db
+      .select()
+      .from(schema.idempotencyKeys)
+      .where(like(schema.idempotencyKeys.key, `%${key}%`));
+    expect(stored).toEqual([]);
   });
 });
 

@@ -192,6 +192,49 @@ describe('operator sessions', () => {
     expect(await streamStart(`/api/v1/app/${app.body.id}/replay/${task.body.id}/stream`)).toMatch(/event: progress/);
   });
 
+  it('end open streams soon after their credential ends: sign-out, operator removed, API key revoked', async () => {
+    /** Opens the attempt stream and resolves with how long after `ended` was set the server closed it. */
+    const openStream = async (token: string) => {
+      const response = await fetch(`${herald.url}/api/v1/stream/attempts`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      const closed = (async () => {
+        for (;;) if ((await reader.read()).done) return Date.now();
+      })();
+      return { closed, cancel: () => reader.cancel().catch(() => {}) };
+    };
+    const endsWithin = async (stream: Awaited<ReturnType<typeof openStream>>, end: () => Promise<unknown>) => {
+      await sleep(300);
+      const started = Date.now();
+      await end();
+      const closedAt = await Promise.race([stream.closed, sleep(5000).then(() => undefined)]);
+      await stream.cancel();
+      expect(closedAt, 'the stream is still open 5 s after its credential ended').toBeDefined();
+      return closedAt! - started;
+    };
+
+    const signedOut = await signedIn((await operator('streamer-out@example.com')).email);
+    const a = await openStream(signedOut.token);
+    expect(await endsWithin(a, () => as(signedOut.token).post('/api/v1/auth/logout'))).toBeLessThan(3000);
+
+    const removed = await operator('streamer-removed@example.com');
+    const removedSession = await signedIn(removed.email);
+    const b = await openStream(removedSession.token);
+    expect(await endsWithin(b, () => as(herald.rootToken).del(`/api/v1/operator/${removed.id}`))).toBeLessThan(3000);
+
+    const key = await as(herald.rootToken).post<{ id: string; token: string }>('/api/v1/api-key', { name: 'streaming', scope: 'org' });
+    const c = await openStream(key.body.token);
+    expect(await endsWithin(c, () => as(herald.rootToken).del(`/api/v1/api-key/${key.body.id}`))).toBeLessThan(3000);
+
+    // A credential that stays good keeps its stream.
+    const kept = await openStream(adminSession.token);
+    const stillOpen = await Promise.race([kept.closed, sleep(2500).then(() => 'open')]);
+    await kept.cancel();
+    expect(stillOpen).toBe('open');
+  });
+
   it('say who is calling: operator, org or root key, app-portal token', async () => {
     const mine = await as(adminSession.token).get<WhoamiOut>('/api/v1/auth/whoami');
     expect(mine.status).toBe(200);

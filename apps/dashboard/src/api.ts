@@ -9,6 +9,9 @@
 const SESSION_STORAGE_KEY = 'herald.session';
 const PORTAL_STORAGE_KEY = 'herald.portalToken';
 const LOGIN_MESSAGE_KEY = 'herald.loginMessage';
+const LOGIN_PATH = '/auth/login';
+/** The application picked in the app bar (see currentApp.ts); forgotten with the session. */
+export const CURRENT_APP_STORAGE_KEY = 'herald.currentApp';
 
 export interface Operator {
   id: string;
@@ -77,14 +80,29 @@ export function onUnauthorized(detail?: string) {
     // The portal layout was chosen at start: leave it by starting over.
     portalToken.clear();
     loginMessage.set(`This portal link is no longer valid: ${message}`);
-    window.location.hash = '#/login';
-    window.location.reload();
+    restartAtLogin();
     return;
   }
-  // Only the first refusal explains why: later ones were sent without a credential.
+  // The first refusal says why. A later one was sent without a credential, or
+  // after another tab had already signed out: it says nothing worth showing.
   if (session.get() !== null) loginMessage.set(message);
+  else if (!loginMessage.peek()) loginMessage.set('Your session ended, sign in again');
   session.clear();
-  if (!window.location.hash.startsWith('#/login')) window.location.hash = '#/login';
+  localStorage.removeItem(CURRENT_APP_STORAGE_KEY);
+  if (window.location.hash.startsWith('#/login')) return;
+  // Start over from the login page: nothing cached for this operator (lists,
+  // the current application) may show to whoever signs in next in this tab.
+  restartAtLogin();
+}
+
+/**
+ * Reloads the app on `#/login`. The address changes without a hashchange
+ * event: the router must not show the login page (and consume its one-time
+ * message) before the reload replaces it.
+ */
+function restartAtLogin() {
+  window.history.replaceState(null, '', '#/login');
+  window.location.reload();
 }
 
 /** One failing field of a 422: `path` is dotted, e.g. `body.url` or `query.limit`. */
@@ -143,6 +161,9 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   }
   if (!response.ok) {
     const errorBody = (body && typeof body === 'object' ? body : { detail: text.slice(0, 200) || undefined }) as ApiErrorBody;
+    // A refused credential ends the session whichever code made the call (a
+    // sign-in's own 401 is a wrong password, shown on the login page).
+    if (response.status === 401 && path !== LOGIN_PATH && headers.authorization) onUnauthorized(errorBody.detail);
     throw new ApiError(response.status, errorBody, response.headers.get('retry-after'));
   }
   return body as T;

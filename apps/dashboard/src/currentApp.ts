@@ -1,11 +1,12 @@
 import { useSyncExternalStore } from 'react';
+import { CURRENT_APP_STORAGE_KEY } from './api';
 
 /**
  * The application the per-app pages (endpoints, messages, dead letters, replays)
  * work on. Kept in localStorage so a reload or a new tab opens on the same one;
  * in portal mode it is fixed to the portal token's application.
  */
-const STORAGE_KEY = 'herald.currentApp';
+const STORAGE_KEY = CURRENT_APP_STORAGE_KEY;
 
 let fixedAppId: string | null = null;
 const listeners = new Set<() => void>();

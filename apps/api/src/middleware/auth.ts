@@ -19,6 +19,9 @@ interface CacheEntry {
   expiresAt: number;
 }
 
+const sessionExpired = (principal: Principal) =>
+  principal.kind === 'operator' && principal.expiresAt !== null && principal.expiresAt.getTime() <= Date.now();
+
 export interface Authenticator {
   middleware: MiddlewareHandler<ApiEnv>;
   /** Drops cached credentials on this process at once (sign-out, operator removed); other processes follow within the TTL. */
@@ -86,10 +89,12 @@ export function createAuthenticator(db: Database): Authenticator {
       );
     }
     // Checked on every request, cached or not: a session ends at its expiry to the second.
-    if (principal.kind === 'operator' && principal.expiresAt && principal.expiresAt.getTime() <= Date.now()) {
-      throw new HeraldError('unauthorized', 'session expired, sign in again');
-    }
+    if (sessionExpired(principal)) throw new HeraldError('unauthorized', 'session expired, sign in again');
     c.set('principal', principal);
+    c.set('credentialStillValid', async () => {
+      const now = await resolve(token);
+      return now !== null && !sessionExpired(now);
+    });
     await next();
   });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { HeraldError } from '@herald/core';
 import { createMiddleware } from 'hono/factory';
 import type { ApiEnv } from '../context';
 
@@ -10,5 +11,15 @@ export const requestId = createMiddleware<ApiEnv>(async (c, next) => {
   const id = incoming && INCOMING.test(incoming) ? incoming : `req_${randomBytes(12).toString('base64url')}`;
   c.set('requestId', id);
   c.header('x-request-id', id);
+  await next();
+});
+
+/**
+ * No NUL byte in a path or query: PostgreSQL cannot store or compare one, and
+ * no id, uid, name or cursor of Herald's contains it. One check here answers
+ * every route alike, before any lookup.
+ */
+export const refuseNulInUrl = createMiddleware<ApiEnv>(async (c, next) => {
+  if (/%00/.test(c.req.url)) throw new HeraldError('bad_request', 'the URL contains a NUL character (%00)');
   await next();
 });

@@ -10,12 +10,13 @@ export const LoginPage = () => {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [submitting, setSubmitting] = useState(false);
-  // A reason the user was sent here (expired session, invalid portal link), shown once.
+  // A reason the user was sent here (expired session, invalid portal link).
   const [notice] = useState(() => loginMessage.peek());
   const [error, setError] = useState<string | null>(null);
 
+  // The reason stays stored until a sign-in succeeds (authProvider.login): a
+  // reload that follows a refused request must still show it.
   useEffect(() => {
-    loginMessage.clear();
     if (session.get()) navigate('/');
   }, [navigate]);
 

@@ -1,5 +1,5 @@
 import type { AuthProvider } from 'react-admin';
-import { ApiError, api, isPortalMode, loginMessage, onUnauthorized, portalToken, session } from '../api';
+import { ApiError, api, CURRENT_APP_STORAGE_KEY, isPortalMode, loginMessage, onUnauthorized, portalToken, session } from '../api';
 import type { LoginOut, Whoami } from '../data/types';
 
 /** The current principal, asked once per credential (whoami is cheap, but the app bar asks often). */
@@ -36,6 +36,7 @@ export const authProvider: AuthProvider = {
     try {
       const result = await api<LoginOut>('/auth/login', { method: 'POST', body: JSON.stringify({ email, password }) });
       session.set({ token: result.token, expiresAt: result.expiresAt, operator: result.operator });
+      loginMessage.clear();
       whoamiCache = null;
     } catch (error) {
       if (error instanceof ApiError && error.status === 429 && error.retryAfter) {
@@ -54,6 +55,7 @@ export const authProvider: AuthProvider = {
       // Best effort: an expired session is already gone server-side.
       await api('/auth/logout', { method: 'POST' }).catch(() => undefined);
       session.clear();
+      localStorage.removeItem(CURRENT_APP_STORAGE_KEY);
     }
     whoamiCache = null;
     return '/login';

@@ -1,3 +1,4 @@
+import { notFound } from '@herald/core';
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { messages } from '../schema';
@@ -26,8 +27,9 @@ export async function insertExampleMessage(
       .where(eq(messages.id, inserted!.id))
       .returning();
     const delivery = await prepareResend(txDb, { ...scope, messageId: message!.id, endpointId: input.endpointId });
-    // A message this transaction just made has no delivery that could be sending already.
-    if (delivery.kind !== 'due') throw new Error(`example delivery could not be created (${delivery.kind})`);
+    // A message this transaction just made has no delivery that could be sending
+    // already: anything but "due" means the endpoint was deleted meanwhile.
+    if (delivery.kind !== 'due') throw notFound('endpoint');
     return { message: message!, deliveryId: delivery.deliveryId };
   });
 }

@@ -102,13 +102,14 @@ export async function deleteOperator(db: Database, orgId: string, id: string): P
   });
 }
 
-export async function recordSignIn(db: Database, operatorId: string): Promise<OperatorRow> {
+/** Undefined when the operator was removed while signing in. */
+export async function recordSignIn(db: Database, operatorId: string): Promise<OperatorRow | undefined> {
   const [row] = await db
     .update(operators)
     .set({ lastLoginAt: sql`now()`, updatedAt: sql`now()` })
     .where(eq(operators.id, operatorId))
     .returning();
-  return row!;
+  return row;
 }
 
 /** The window failed sign-ins are counted in. */

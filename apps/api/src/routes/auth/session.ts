@@ -112,6 +112,8 @@ export function registerSessionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, a
 
     await clearLoginFailures(deps.db, email);
     const signedIn = await recordSignIn(deps.db, operator.id);
+    // Removed between the password check and here: as if it had never existed.
+    if (!signedIn) throw new HeraldError('invalid_credentials', 'email or password is incorrect');
     await deleteExpiredOperatorSessions(deps.db, operator.id);
     const { session, token } = await createOperatorSession(deps.db, operator, sessionTtlS);
     c.header('cache-control', 'no-store');

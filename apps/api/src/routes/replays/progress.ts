@@ -5,6 +5,7 @@ import { streamSSE } from 'hono/streaming';
 import type { ApiDeps, ApiEnv } from '../../context';
 import { resolveApplication } from '../../tenancy';
 import { errorResponses, notFoundResponse } from '../schemas';
+import { watchCredential } from '../streams/credential-watch';
 import { Id } from './schemas';
 
 const POLL_MS = 250;
@@ -42,18 +43,26 @@ export function registerReplayProgressStream(app: OpenAPIHono<ApiEnv>, deps: Api
       throw new HeraldError('bad_request', 'this route is an event stream: send "Accept: text/event-stream"');
     }
     return streamSSE(c, async (stream) => {
+      const revoked = new AbortController();
+      stream.onAbort(() => revoked.abort());
+      watchCredential(c, revoked.signal, () => revoked.abort());
       let last = '';
-      while (!stream.aborted) {
-        const task = await findReplayTask(deps.db, scope, task_id);
-        if (!task) return;
-        const out = replayTaskOut(task);
-        const state = `${out.status}:${out.done}`;
-        if (state !== last) {
-          last = state;
-          await stream.writeSSE({ event: 'progress', id: String(out.done), data: JSON.stringify(out) });
+      try {
+        while (!stream.aborted && !revoked.signal.aborted) {
+          const task = await findReplayTask(deps.db, scope, task_id);
+          if (!task) return;
+          const out = replayTaskOut(task);
+          const state = `${out.status}:${out.done}`;
+          if (state !== last) {
+            last = state;
+            await stream.writeSSE({ event: 'progress', id: String(out.done), data: JSON.stringify(out) });
+          }
+          if (out.status !== 'running') return;
+          await stream.sleep(POLL_MS);
         }
-        if (out.status !== 'running') return;
-        await stream.sleep(POLL_MS);
+      } finally {
+        // Stops the credential watch however the stream ends.
+        revoked.abort();
       }
     }) as never;
   });

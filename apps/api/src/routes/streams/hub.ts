@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { HeraldError, type Logger } from '@herald/core';
 import type { Database } from '@herald/db';
 import type { Context } from 'hono';
+import type { ApiEnv } from '../../context';
+import { watchCredential } from './credential-watch';
 import { AttemptHorizon, type HorizonOptions, MessageHorizon } from './horizon';
 import { formatEvent, SseConnection, type SseConnectionOptions, type SseEvent } from './sse';
 
@@ -49,13 +51,14 @@ export class StreamHub {
     this.messages = new MessageHorizon(db, this.options, log);
   }
 
-  /** A new SSE body for this request; refused once the server is closing. */
-  connect(c: Context): SseConnection {
+  /** A new SSE body for this request, ended when its credential stops being good; refused once the server is closing. */
+  connect(c: Context<ApiEnv>): SseConnection {
     if (this.closing) throw new HeraldError('service_unavailable', 'the server is shutting down; reconnect shortly');
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     const connection = new SseConnection(this.options, outgoing);
     this.open.add(connection);
     connection.signal.addEventListener('abort', () => this.open.delete(connection), { once: true });
+    watchCredential(c, connection.signal, () => void connection.end());
     void connection.send(`retry: ${this.options.retryMs}\n\n`);
     return connection;
   }
