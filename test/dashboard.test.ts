@@ -190,7 +190,7 @@ describe('dashboard in a browser', () => {
     expect(succeeded.length).toBe(9);
   });
 
-  it('shows the endpoint, its secret and chart, a message and an attempt', async () => {
+  it('shows the endpoint (secret, rotation, disable and enable, chart, test event), a message and an attempt', async () => {
     await page.goto(`${herald.url}/#/endpoint/${endpointId}/show?app=${appId}`);
     await page.getByTestId('endpoint-chart').waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'Reveal secret' }).click();
@@ -198,6 +198,21 @@ describe('dashboard in a browser', () => {
     const stored = await api<{ key: string }>('GET', `/app/${appId}/endpoint/${endpointId}/secret`);
     expect(secret?.trim()).toBe(stored.body.key);
     await screenshot(page, '08-endpoint');
+
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('button', { name: 'Yes, rotate' }).click();
+    await expect
+      .poll(async () => (await api<{ key: string }>('GET', `/app/${appId}/endpoint/${endpointId}/secret`)).body.key)
+      .not.toBe(stored.body.key);
+    const rotated = (await api<{ key: string }>('GET', `/app/${appId}/endpoint/${endpointId}/secret`)).body.key;
+    await expect.poll(async () => (await page.getByTestId('endpoint-secret').textContent())?.trim()).toBe(rotated);
+
+    const disabled = async () => (await api<{ disabled: boolean }>('GET', `/app/${appId}/endpoint/${endpointId}`)).body.disabled;
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('button', { name: 'Yes, disable' }).click();
+    await expect.poll(disabled).toBe(true);
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(disabled).toBe(false);
 
     const before = receiver.requests.length;
     await page.getByRole('button', { name: 'Send test event' }).click();
