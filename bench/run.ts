@@ -34,6 +34,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const unique = (p: string) => `${p}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const log = (...a: unknown[]) => console.log(`[bench ${((performance.now() - START) / 1000).toFixed(1)}s]`, ...a);
 const START = performance.now();
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
+/** BENCH_ONLY=ingest,e2e,latency,kafka,fanout,pg,idem,fsync runs only those scenarios (for iterating on one hot path). */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
+const wanted = (key: string) => !ONLY || ONLY.has(key);
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -59,10 +63,75 @@ interface HeraldProc {
   name: string;
   child: ChildProcess;
   peakRssMb(): number;
+  /** CPU time (user + system) the process has used so far, ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
 const peak = { api: 0, worker: 0 };
+
+const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** utime + stime of a process, ms. */
+function processCpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy (non-idle) CPU time of the whole machine, ms summed over cores: what everyone on it used. */
+function machineBusyMs(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = ticks.map(Number);
+  const idle = (n[3] ?? 0) + (n[4] ?? 0);
+  return (n.reduce((a, b) => a + b, 0) - idle) * CLOCK_TICK_MS;
+}
+
+/** The bench's own PostgreSQL cluster (postmaster and every backend) and redis-server, for CPU accounting. */
+const servicePids = { postmaster: 0, redis: 0 };
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU used between this call and the returned function's call: the API, the
+ * worker, PostgreSQL (backends that exit meanwhile are missed), Redis, this
+ * process (load generator and receiver), and the whole machine, which other
+ * people's work shares.
+ */
+function cpuMeter(procs: HeraldProc[]) {
+  const pg = () => [servicePids.postmaster, ...childrenOf(servicePids.postmaster)].reduce((a, pid) => a + processCpuMs(pid), 0);
+  const self = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const others: [string, () => number][] = [
+    ['postgres', pg],
+    ['redis', () => processCpuMs(servicePids.redis)],
+    ['bench', self],
+  ];
+  const before = procs.map((p) => p.cpuMs());
+  const othersBefore = new Map(others.map(([name, f]) => [name, f()]));
+  const machineBefore = machineBusyMs();
+  const t0 = performance.now();
+  return () => {
+    const wallS = (performance.now() - t0) / 1000;
+    const used = [
+      ...procs.map((p, i) => `${p.name} ${((p.cpuMs() - before[i]!) / 1000).toFixed(1)} s`),
+      ...others.map(([name, f]) => `${name} ${((f() - othersBefore.get(name)!) / 1000).toFixed(1)} s`),
+    ];
+    return `CPU over ${wallS.toFixed(1)} s: ${used.join(', ')}; whole machine ${((machineBusyMs() - machineBefore) / 1000).toFixed(1)} s of ${(wallS * cpus().length).toFixed(1)} s`;
+  };
+}
 
 function vmHwmMb(pid: number | undefined): number {
   if (!pid) return 0;
@@ -77,7 +146,12 @@ function vmHwmMb(pid: number | undefined): number {
 function spawnHerald(kind: 'api' | 'worker', env: Record<string, string>): HeraldProc {
   const entry = join(ROOT, `apps/${kind}/src/main.ts`);
   // node --import tsx: one process (the `tsx` CLI would add a wrapper process whose RSS is not Herald's)
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_CPU_PROF=<dir>: each Herald process writes V8 CPU profiles under <dir>/<kind>-<time>/ when it exits, one per
+  // thread (tsx's loader runs in a worker thread; the main thread's file is the `.0.001.` one). bench/profile-summary.ts reads them.
+  const profile = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, `${kind}-${Date.now()}`)}`] : [];
+  // BENCH_NODE_FLAGS="--max-old-space-size=160 …": extra V8/Node flags for the Herald processes (to try heap limits).
+  const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,15 +178,22 @@ function spawnHerald(kind: 'api' | 'worker', env: Record<string, string>): Heral
     name: kind,
     child,
     peakRssMb: () => Math.max(lastHwm, vmHwmMb(child.pid)),
+    cpuMs: () => processCpuMs(child.pid),
     async stop() {
       lastHwm = Math.max(lastHwm, vmHwmMb(child.pid));
       peak[kind] = Math.max(peak[kind], lastHwm);
       clearInterval(poll);
+      log(`   ${kind} peak RSS ${lastHwm.toFixed(0)} MB`);
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => {
+        log(
+          `${kind} did not stop within 10 s of SIGTERM: killing it (no CPU profile from a killed process)\n${tail.join('').slice(-2000)}`,
+        );
+        child.kill('SIGKILL');
+      }, 10_000);
       await exited;
       clearTimeout(timer);
     },
@@ -144,7 +225,7 @@ async function startStack(
   const env: Record<string, string> = {
     PORT: String(port),
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error',
     DATABASE_URL: databaseUrl,
     REDIS_URL: services.redisUrl,
     HERALD_QUEUE_BACKEND: options.queue,
@@ -210,7 +291,8 @@ async function createApp(stack: Stack, uid: string): Promise<string> {
 }
 
 // ---------- load generation ----------
-function makePublisher(stack: Stack, connections: number) {
+/** `idempotencyKeys`: send a fresh `idempotency-key` with every publish, as the svix client does. */
+function makePublisher(stack: Stack, connections: number, options: { idempotencyKeys?: boolean } = {}) {
   const pool = new Pool(stack.url, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const headers = { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' };
   return {
@@ -219,7 +301,7 @@ function makePublisher(stack: Stack, connections: number) {
       const { statusCode, body } = await pool.request({
         path: `/api/v1/app/${appUid}/msg`,
         method: 'POST',
-        headers,
+        headers: options.idempotencyKeys ? { ...headers, 'idempotency-key': randomBytes(12).toString('base64url') } : headers,
         body: JSON.stringify({ eventType: 'bench.event', payload }),
       });
       await body.dump();
@@ -357,10 +439,12 @@ const results: Results = {
   api_rss_mb: null,
   worker_rss_mb: null,
   ingest_events_per_s_fsync_on: null,
+  ingest_events_per_s_idempotency_keys: null,
 };
 const notes: Record<string, string> = {};
 
-async function scenario(name: string, keys: string[], fn: () => Promise<void>) {
+async function scenario(id: string, name: string, keys: string[], fn: () => Promise<void>) {
+  if (!wanted(id)) return;
   log(`── ${name}`);
   try {
     await fn();
@@ -379,13 +463,15 @@ const KAFKA_TOTAL = Number(process.env.BENCH_KAFKA_TOTAL ?? 5_000);
 const PG_TOTAL = Number(process.env.BENCH_PG_TOTAL ?? 2_000);
 const INGEST_SECONDS = 15;
 
-async function ingestSaturation(stack: Stack, seconds: number): Promise<number> {
+async function ingestSaturation(stack: Stack, seconds: number, options: { idempotencyKeys?: boolean } = {}): Promise<number> {
   const uid = unique('ingest');
   await createApp(stack, uid);
-  const pub = makePublisher(stack, INGEST_CONNECTIONS);
+  const pub = makePublisher(stack, INGEST_CONNECTIONS, options);
   try {
     await closedLoop(() => pub.publish(uid, { n: 0, warmup: true }), INGEST_CONNECTIONS, { ms: 2000 }); // warm-up: JIT, pools, caches
+    const cpu = cpuMeter(stack.procs);
     const r = await closedLoop((i) => pub.publish(uid, { n: i, pad: 'x'.repeat(64) }), INGEST_CONNECTIONS, { ms: seconds * 1000 });
+    log(`   ${cpu()}`);
     const rate = (r.ok / r.elapsedMs) * 1000;
     log(
       `   ${r.ok} × 202 in ${(r.elapsedMs / 1000).toFixed(1)} s = ${rate.toFixed(0)}/s; non-202: ${r.bad} ${JSON.stringify([...r.statuses])}`,
@@ -403,7 +489,7 @@ async function main() {
   const [pg, redis, kafka] = await Promise.allSettled([
     startTestPostgres(),
     startTestRedis(),
-    withTimeout(startTestKafka(), 180_000, 'kafka start'),
+    wanted('kafka') ? withTimeout(startTestKafka(), 180_000, 'kafka start') : Promise.reject(new Error('not wanted (BENCH_ONLY)')),
   ]);
   if (pg.status === 'fulfilled') cleanups.push(() => pg.value.stop());
   if (redis.status === 'fulfilled') cleanups.push(() => redis.value.stop());
@@ -417,53 +503,71 @@ async function main() {
     kafkaBrokers: kafka.status === 'fulfilled' ? kafka.value.brokers : null,
   };
   log(`services up in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  servicePids.redis = redis.value.pid ?? 0;
+  {
+    const admin = postgres(`${services.pgServerUrl}/postgres`, { max: 1, onnotice: () => {} });
+    const [row] = await admin`select pg_backend_pid() as pid`;
+    // A backend's parent is the postmaster.
+    servicePids.postmaster = Number(readFileSync(`/proc/${row!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    await admin.end();
+  }
 
   const receiver = await startFastReceiver();
   cleanups.unshift(() => receiver.close());
 
   // ── 1+2: durable ingest, API alone (no worker) ──
   let ingestStack: Stack | undefined;
-  await scenario('ingest (API only, redis queue)', ['ingest_events_per_s', 'ingest_p50_ms_at_1000', 'ingest_p99_ms_at_1000'], async () => {
-    ingestStack = await startStack(services, { worker: false, queue: 'redis' });
-    results.ingest_events_per_s = await ingestSaturation(ingestStack, INGEST_SECONDS);
+  await scenario(
+    'ingest',
+    'ingest (API only, redis queue)',
+    ['ingest_events_per_s', 'ingest_p50_ms_at_1000', 'ingest_p99_ms_at_1000'],
+    async () => {
+      ingestStack = await startStack(services, { worker: false, queue: 'redis' });
+      results.ingest_events_per_s = await ingestSaturation(ingestStack, INGEST_SECONDS);
 
-    log('── ingest open loop 1,000/s × 10 s');
-    const uid = unique('ingest_ol');
-    await createApp(ingestStack, uid);
-    const pub = makePublisher(ingestStack, 512);
-    const latencies: number[] = [];
-    let bad = 0;
-    try {
-      const pending = new Set<number>();
-      const { total, maxLagMs, drained } = await openLoop(1000, 10_000, 30_000, async (i, scheduledAt) => {
-        pending.add(scheduledAt);
-        try {
-          const status = await pub.publish(uid, { n: i });
-          if (status !== 202) bad++;
-        } catch {
-          bad++;
+      log('── ingest open loop 1,000/s × 10 s');
+      const uid = unique('ingest_ol');
+      await createApp(ingestStack, uid);
+      const pub = makePublisher(ingestStack, 512);
+      const latencies: number[] = [];
+      let bad = 0;
+      try {
+        // Warm-up: 1 s at the same rate, untimed, so the generator's connections are open (as a
+        // publisher's keep-alive connections would be) and the API has run this path.
+        await openLoop(1000, 1000, 10_000, async (i) => {
+          await pub.publish(uid, { n: i, warmup: true }).catch(() => 0);
+        });
+        const pending = new Set<number>();
+        const { total, maxLagMs, drained } = await openLoop(1000, 10_000, 30_000, async (i, scheduledAt) => {
+          pending.add(scheduledAt);
+          try {
+            const status = await pub.publish(uid, { n: i });
+            if (status !== 202) bad++;
+          } catch {
+            bad++;
+          }
+          pending.delete(scheduledAt);
+          latencies.push(now() - scheduledAt);
+        });
+        if (!drained) {
+          // still unanswered 30 s after the last scheduled send: count them at their age so far (a lower bound)
+          const t = now();
+          for (const at of pending) latencies.push(t - at);
+          notes.ingest_open_loop_unanswered = `${pending.size} requests unanswered 30 s after the schedule ended; counted at their age (lower bound)`;
+          log(`   ${pending.size} requests still unanswered after 30 s drain; counted as lower bounds`);
         }
-        pending.delete(scheduledAt);
-        latencies.push(now() - scheduledAt);
-      });
-      if (!drained) {
-        // still unanswered 30 s after the last scheduled send: count them at their age so far (a lower bound)
-        const t = now();
-        for (const at of pending) latencies.push(t - at);
-        notes.ingest_open_loop_unanswered = `${pending.size} requests unanswered 30 s after the schedule ended; counted at their age (lower bound)`;
-        log(`   ${pending.size} requests still unanswered after 30 s drain; counted as lower bounds`);
+        latencies.sort((a, b) => a - b);
+        results.ingest_p50_ms_at_1000 = percentile(latencies, 50);
+        results.ingest_p99_ms_at_1000 = percentile(latencies, 99);
+        log(
+          `   ${total} sent, non-202 ${bad}; p50 ${percentile(latencies, 50).toFixed(2)} ms, p90 ${percentile(latencies, 90).toFixed(2)}, p99 ${percentile(latencies, 99).toFixed(2)}, max ${latencies.at(-1)?.toFixed(1)}; generator max lag ${maxLagMs.toFixed(1)} ms`,
+        );
+        if (bad > 0) notes.ingest_open_loop = `${bad} non-202 answers`;
+      } finally {
+        await pub.pool.close();
       }
-      latencies.sort((a, b) => a - b);
-      results.ingest_p50_ms_at_1000 = percentile(latencies, 50);
-      results.ingest_p99_ms_at_1000 = percentile(latencies, 99);
-      log(
-        `   ${total} sent, non-202 ${bad}; p50 ${percentile(latencies, 50).toFixed(2)} ms, p90 ${percentile(latencies, 90).toFixed(2)}, p99 ${percentile(latencies, 99).toFixed(2)}, max ${latencies.at(-1)?.toFixed(1)}; generator max lag ${maxLagMs.toFixed(1)} ms`,
-      );
-      if (bad > 0) notes.ingest_open_loop = `${bad} non-202 answers`;
-    } finally {
-      await pub.pool.close();
-    }
-  });
+    },
+  );
   await ingestStack?.stop();
 
   // ── 3..6: API + worker, redis queue ──
@@ -480,17 +584,29 @@ async function main() {
   const e2eThroughput = async (s: Stack, total: number, timeoutMs: number): Promise<number> => {
     const uid = unique('e2e');
     const appId = await createApp(s, uid);
-    await api(s, 'POST', `/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}/e2e/${uid}` });
+    const path = `/e2e/${uid}`;
+    await api(s, 'POST', `/api/v1/app/${appId}/endpoint`, { url: `${receiver.url}${path}` });
+    // Arrivals are counted in this process; the database is asked only once they are all in, so
+    // polling it does not load the PostgreSQL being measured (as a count every 50 ms did).
+    let arrived = 0;
+    receiver.onArrival = (a) => {
+      if (a.path === path) arrived++;
+    };
     // warm-up: one delivery through the whole path
     const pub = makePublisher(s, 64);
     try {
       await pub.publish(uid, { warmup: true });
       await waitUntil(async () => (await succeededAttempts(s, appId)) >= 1, 30_000, 'warm-up delivery');
+      const cpu = cpuMeter(s.procs);
       const started = performance.now();
       const r = await closedLoop((i) => pub.publish(uid, { n: i }), 64, { count: total });
       const publishedMs = performance.now() - started;
       if (r.bad > 0) throw new Error(`${r.bad} publishes were not accepted ${JSON.stringify([...r.statuses])}`);
       let last = 0;
+      await waitUntil(() => arrived >= total + 1, timeoutMs, `arrivals (${total})`, 5).catch((e: Error) => {
+        throw new Error(`${e.message}; ${arrived - 1} of ${total} arrived`);
+      });
+      // …and every one of them recorded as a succeeded attempt.
       await waitUntil(
         async () => {
           last = await succeededAttempts(s, appId);
@@ -498,7 +614,7 @@ async function main() {
         },
         timeoutMs,
         `deliveries (${total})`,
-        50,
+        10,
       ).catch((e: Error) => {
         throw new Error(`${e.message}; ${last - 1} of ${total} succeeded`);
       });
@@ -507,18 +623,20 @@ async function main() {
       log(
         `   ${total} published in ${(publishedMs / 1000).toFixed(1)} s; all succeeded after ${(ms / 1000).toFixed(1)} s = ${rate.toFixed(0)} deliveries/s`,
       );
+      log(`   ${cpu()}`);
       return rate;
     } finally {
+      receiver.onArrival = () => {};
       await pub.pool.close();
     }
   };
-  await scenario(`e2e throughput ${E2E_TOTAL} messages → 1 webhook endpoint`, ['e2e_deliveries_per_s'], () =>
+  await scenario('e2e', `e2e throughput ${E2E_TOTAL} messages → 1 webhook endpoint`, ['e2e_deliveries_per_s'], () =>
     withStack('redis', async (s) => {
       results.e2e_deliveries_per_s = await e2eThroughput(s, E2E_TOTAL, 90_000);
     }),
   );
 
-  await scenario('e2e latency, open loop 500/s × 10 s', ['e2e_p50_ms_at_500', 'e2e_p99_ms_at_500'], () =>
+  await scenario('latency', 'e2e latency, open loop 500/s × 10 s', ['e2e_p50_ms_at_500', 'e2e_p99_ms_at_500'], () =>
     withStack('redis', async (s) => {
       const uid = unique('lat');
       const appId = await createApp(s, uid);
@@ -539,6 +657,7 @@ async function main() {
         await pub.publish(uid, { warmup: true });
         await waitUntil(async () => (await succeededAttempts(s, appId)) >= 1, 30_000, 'warm-up delivery');
         let bad = 0;
+        const cpu = cpuMeter(s.procs);
         const { total } = await openLoop(500, 10_000, 30_000, async (i, scheduledAt) => {
           try {
             if ((await pub.publish(uid, { n: i, scheduledAt })) !== 202) bad++;
@@ -558,6 +677,7 @@ async function main() {
         log(
           `   ${latencies.length}/${total} arrived (non-202 ${bad}); p50 ${percentile(latencies, 50).toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)}, p99 ${percentile(latencies, 99).toFixed(1)}, max ${latencies.at(-1)?.toFixed(1)}`,
         );
+        log(`   ${cpu()}`);
       } finally {
         receiver.onArrival = () => {};
         await pub.pool.close();
@@ -565,7 +685,7 @@ async function main() {
     }),
   );
 
-  await scenario(`kafka endpoint, ${KAFKA_TOTAL} messages`, ['kafka_events_per_s'], () =>
+  await scenario('kafka', `kafka endpoint, ${KAFKA_TOTAL} messages`, ['kafka_events_per_s'], () =>
     withStack('redis', async (s) => {
       if (!services.kafkaBrokers) throw new Error('kafka broker not running');
       const total = KAFKA_TOTAL;
@@ -611,6 +731,7 @@ async function main() {
         try {
           await pub.publish(uid, { warmup: true });
           await withTimeout(warmed, 30_000, 'kafka warm-up message');
+          const cpu = cpuMeter(s.procs);
           const started = performance.now();
           const r = await closedLoop((i) => pub.publish(uid, { n: i }), 64, { count: total });
           const publishedMs = performance.now() - started;
@@ -623,6 +744,7 @@ async function main() {
           log(
             `   ${total} published in ${(publishedMs / 1000).toFixed(1)} s (${((total / publishedMs) * 1000).toFixed(0)}/s accepted); all consumed after ${(ms / 1000).toFixed(1)} s = ${results.kafka_events_per_s.toFixed(0)}/s`,
           );
+          log(`   ${cpu()}`);
         } finally {
           await pub.pool.close();
         }
@@ -632,7 +754,7 @@ async function main() {
     }),
   );
 
-  await scenario('fan-out: 1 message → 1,000 webhook endpoints', ['fanout_1000_endpoints_ms'], () =>
+  await scenario('fanout', 'fan-out: 1 message → 1,000 webhook endpoints', ['fanout_1000_endpoints_ms'], () =>
     withStack('redis', async (s) => {
       const uid = unique('fan');
       const appId = await createApp(s, uid);
@@ -645,6 +767,7 @@ async function main() {
         );
       }
       const runs: number[] = [];
+      const cpu = cpuMeter(s.procs);
       const pub = makePublisher(s, 4);
       try {
         for (let round = 0; round < 3; round++) {
@@ -674,18 +797,34 @@ async function main() {
       // round 0 runs with cold endpoint caches and new connections; report the worst of the three
       results.fanout_1000_endpoints_ms = Math.max(...runs);
       log(`   rounds: ${runs.map((r) => `${r.toFixed(0)} ms`).join(', ')} (reported: worst)`);
+      log(`   ${cpu()}`);
     }),
   );
 
   // ── 7: PostgreSQL queue backend ──
-  await scenario(`e2e throughput, PostgreSQL queue backend, ${PG_TOTAL} messages`, ['pg_backend_deliveries_per_s'], () =>
+  await scenario('pg', `e2e throughput, PostgreSQL queue backend, ${PG_TOTAL} messages`, ['pg_backend_deliveries_per_s'], () =>
     withStack('postgres', async (s) => {
       results.pg_backend_deliveries_per_s = await e2eThroughput(s, PG_TOTAL, 60_000);
     }),
   );
 
   // ── extra: durable ingest with fsync on (a second cluster with PostgreSQL's default durability) ──
-  await scenario('ingest with fsync on (separate cluster, default durability)', ['ingest_events_per_s_fsync_on'], async () => {
+  // ── extra: durable ingest as the svix client publishes, an idempotency-key on every request ──
+  await scenario(
+    'idem',
+    'ingest with an idempotency-key on every request (API only)',
+    ['ingest_events_per_s_idempotency_keys'],
+    async () => {
+      const stack = await startStack(services, { worker: false, queue: 'redis' });
+      try {
+        results.ingest_events_per_s_idempotency_keys = await ingestSaturation(stack, 10, { idempotencyKeys: true });
+      } finally {
+        await stack.stop();
+      }
+    },
+  );
+
+  await scenario('fsync', 'ingest with fsync on (separate cluster, default durability)', ['ingest_events_per_s_fsync_on'], async () => {
     const dir = await mkdtemp(join(tmpdir(), 'herald-bench-pg-fsync-'));
     await chmod(dir, 0o755);
     const cluster = await startEmbeddedPostgres({ dataDir: dir, database: 'herald_fsync' });
@@ -737,6 +876,7 @@ function printTable() {
     api_rss_mb: '≤ 300',
     worker_rss_mb: '≤ 300',
     ingest_events_per_s_fsync_on: '(info)',
+    ingest_events_per_s_idempotency_keys: '(info)',
   };
   const rows = Object.entries(results).map(([k, v]) => [k, v === null ? 'null' : v >= 100 ? v.toFixed(0) : v.toFixed(2), targets[k] ?? '']);
   const w = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length)), 10];

@@ -61,8 +61,10 @@ describe.each(['redis', 'postgres'] as const)('endpoint throttle on %s', (backen
       while (j < times.length && times[j]! < windowEnd) j++;
       busiest = Math.max(busiest, j - i);
     }
-    // No one-second window holds much more than the rate (20 + the bucket's 4).
-    expect(busiest).toBeLessThanOrEqual(25);
+    // No one-second window holds much more than the rate (20 + the bucket's 4). Tokens are
+    // taken before the send, and arrivals are timed at the receiver: on a loaded 2-core machine a
+    // delayed send can land beside the next ones, so the bound allows two arrivals of slack.
+    expect(busiest).toBeLessThanOrEqual(26);
     expect(new Set(requests.map((r) => r.headers['webhook-id'])).size).toBe(200);
   }, 60_000);
 });

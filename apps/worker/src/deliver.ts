@@ -54,6 +54,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   const { config, db, queue, destinations, log } = deps;
   const leaseMs = config.delivery.timeoutMs + 30_000;
   const policy: EndpointHealthPolicy = { ...HEALTH_POLICY, disableAfterS: config.delivery.disableAfterS };
+  const sends = createLimiter(config.delivery.concurrency);
 
   const later = async (claim: ClaimedDelivery, dueAt: number) => {
     await releaseDelivery(db, claim, new Date(dueAt));
@@ -65,7 +66,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     await queue.enqueue('operational', { key, type, endpointId: claim.endpoint.id, deliveryId: claim.delivery.id });
   };
 
-  return async function deliver(job: JobPayload<'deliver'>): Promise<void> {
+  async function deliver(job: JobPayload<'deliver'>): Promise<void> {
     if (job.stream) return deps.drainStream(job.stream);
     const claim = await claimDelivery(db, job.deliveryId, leaseMs);
     if (!claim) {
@@ -87,6 +88,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       const head = await fifoHead(db, endpoint.id);
       if (head && head.id !== delivery.id) {
         await releaseDelivery(db, claim, new Date(now + FIFO_WAIT_MS));
+        // The head may have finished between our look and our release: it then found this delivery
+        // claimed and woke nobody. Look again now that it is released, and wake it if it is the head.
+        const next = await advanceFifo(db, endpoint.id);
+        if (next === delivery.id) await queue.enqueue('deliver', { deliveryId: next, due: Date.now() });
         return;
       }
     }
@@ -103,6 +108,13 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       if (waitMs > 0) return later(claim, now + waitMs + Math.floor(Math.random() * (1000 / rate)));
     }
 
+    return attempt(claim, job.manual ?? false);
+  }
+
+  /** Sends one attempt of a claimed delivery and records it, with what follows from its outcome. */
+  async function attempt(claim: ClaimedDelivery, manual: boolean): Promise<void> {
+    const { endpoint, delivery } = claim;
+    const now = Date.now();
     const secrets = [endpoint.secret];
     if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now) {
       secrets.push(endpoint.previousSecret);
@@ -131,7 +143,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         response: result.response,
         durationMs: result.durationMs,
         url: endpoint.url,
-        trigger: job.manual ? 'manual' : 'scheduled',
+        trigger: manual ? 'manual' : 'scheduled',
       },
       outcome,
       error,
@@ -150,7 +162,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       const next = await advanceFifo(db, endpoint.id);
       if (next) await queue.enqueue('deliver', { deliveryId: next, due: Date.now() });
     }
-    const health = await updateEndpointHealth(db, endpoint.id, result.ok, policy);
+    // A success already cleared the endpoint's failure streak with the record; a failure extends it here.
+    const health = result.ok ? { disabledNow: false } : await updateEndpointHealth(db, endpoint.id, false, policy);
     const disabledNow = health.disabledNow || (gone && (await disableEndpoint(db, endpoint.id)));
 
     if (!result.ok && attemptNumber === FAILING_AFTER_ATTEMPTS && outcome.kind === 'retry') {
@@ -160,5 +173,47 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     if (result.ok && attemptNumber > FAILING_AFTER_ATTEMPTS)
       await operational('message.attempt.recovered', claim, `recovered.${delivery.id}`);
     if (disabledNow) await operational('endpoint.disabled', claim, `disabled.${endpoint.id}.${now}`);
+  }
+
+  /**
+   * First attempts of deliveries that fan-out created already claimed: sent
+   * right here, no deliver job. At most `concurrency` sends at a time across
+   * all fan-out jobs. An error (the database gone while recording) is logged
+   * and left to the lease: when it runs out, the sweeper queues the delivery again.
+   */
+  async function sendClaimed(claims: ClaimedDelivery[]): Promise<void> {
+    await Promise.all(
+      claims.map((claim) =>
+        sends.run(() =>
+          attempt(claim, false).catch((error: unknown) => {
+            log.warn('first attempt not recorded; the sweeper retries it when its lease runs out', {
+              deliveryId: claim.delivery.id,
+              error: error instanceof Error ? error.message : String(error),
+            });
+          }),
+        ),
+      ),
+    );
+  }
+
+  return { deliver, sendClaimed, leaseMs };
+}
+
+/** Runs at most `limit` tasks at a time; the rest wait their turn in order. */
+function createLimiter(limit: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      else active++;
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else active--;
+      }
+    },
   };
 }

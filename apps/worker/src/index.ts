@@ -1,2 +1,2 @@
-export { fanOutMessage } from './fanout';
+export { fanOutMessage, fanOutMessages } from './fanout';
 export { type RunningWorker, startWorker, type WorkerDeps } from './worker';

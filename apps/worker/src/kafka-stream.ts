@@ -144,3 +144,52 @@ export function createKafkaStreamer(deps: {
     }
   };
 }
+
+/**
+ * Starts a drain of a Kafka endpoint in this process without a deliver job per
+ * message: fan-out kicks the endpoint once per message, and the kicks of one
+ * endpoint coalesce (a kick while a drain runs makes it run once more when it
+ * ends, so a delivery committed just after the drain's last look is not left
+ * behind). A drain that fails is handed to the queue as a deliver job, whose
+ * retries take over; and whatever is still undelivered after a crash is queued
+ * again by the sweeper.
+ */
+export function createStreamKicker(deps: { drain: (endpointId: string) => Promise<void>; queue: QueueRuntime; log: Logger }) {
+  const running = new Map<string, { again: boolean; done: Promise<void> }>();
+  const RETRY_MS = 1000;
+
+  return {
+    kick(endpointId: string): void {
+      const current = running.get(endpointId);
+      if (current) {
+        current.again = true;
+        return;
+      }
+      const state = { again: true, done: Promise.resolve() };
+      state.done = (async () => {
+        try {
+          while (state.again) {
+            state.again = false;
+            await deps.drain(endpointId);
+          }
+        } catch (error) {
+          deps.log.warn('kafka drain failed; queued to retry', {
+            endpointId,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          const due = Date.now() + RETRY_MS;
+          await deps.queue
+            .enqueue('deliver', { deliveryId: `wake-${endpointId}`, due, stream: endpointId }, { delayMs: RETRY_MS })
+            .catch(() => {}); // the sweeper queues overdue deliveries again
+        } finally {
+          running.delete(endpointId);
+        }
+      })();
+      running.set(endpointId, state);
+    },
+    /** Resolves when no kicked drain is running (shutdown). */
+    async idle(): Promise<void> {
+      while (running.size > 0) await Promise.all([...running.values()].map((s) => s.done));
+    },
+  };
+}

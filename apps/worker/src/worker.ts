@@ -5,8 +5,8 @@ import { createAddressPolicy, createKafkaPublisher, createWebhookSender, type We
 import { type AnyWorker, createWorkQueuePublisher, type QueueRuntime, type QueueSettings } from '@herald/queue';
 import { createDeliveryEngine, HEALTH_POLICY } from './deliver';
 import { createDestinations } from './destinations';
-import { fanOutMessage } from './fanout';
-import { createKafkaStreamer } from './kafka-stream';
+import { fanOutMessages } from './fanout';
+import { createKafkaStreamer, createStreamKicker } from './kafka-stream';
 import { sendOperationalEvent } from './operational';
 import { runReplayTask } from './replay';
 import { DEFAULT_SWEEPER, type SweeperOptions, startSweeper } from './sweeper';
@@ -63,17 +63,33 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     policy: { ...HEALTH_POLICY, disableAfterS: config.delivery.disableAfterS },
     log,
   });
-  const deliver = createDeliveryEngine({ config, db, queue, destinations, drainStream, log });
+  const engine = createDeliveryEngine({ config, db, queue, destinations, drainStream, log });
+  const streams = createStreamKicker({ drain: drainStream, queue, log });
 
   const workers: AnyWorker[] = [
-    queue.work('fanout', async ({ messageId }) => {
-      const { deliveries } = await fanOutMessage(db, messageId);
-      await queue.enqueueMany(
-        'deliver',
-        deliveries.map((d) => ({ payload: d.streamed ? { deliveryId: d.id, stream: d.endpointId } : { deliveryId: d.id } })),
-      );
-    }),
-    queue.work('deliver', deliver, { concurrency: config.delivery.concurrency }),
+    // Fan-out sends the first attempt of most deliveries itself (already claimed, no deliver job),
+    // so it runs as many jobs at a time as the deliver worker does.
+    queue.work(
+      'fanout',
+      async (payload) => {
+        const messageIds = 'messageId' in payload ? [payload.messageId] : payload.messageIds;
+        const { deliveries, claimed } = await fanOutMessages(db, messageIds, { claimLeaseMs: engine.leaseMs });
+        // Kafka endpoints are drained in order, in batches, by one drain per endpoint: kick it, no job per message.
+        for (const d of deliveries) if (d.streamed) streams.kick(d.endpointId);
+        // The claimed ones go out whatever happens to the hand-over of the others (a retry of this job
+        // would find every delivery made and send nothing; what it could not queue, the sweeper does).
+        const [queued] = await Promise.allSettled([
+          queue.enqueueMany(
+            'deliver',
+            deliveries.filter((d) => !d.streamed).map((d) => ({ payload: { deliveryId: d.id } })),
+          ),
+          engine.sendClaimed(claimed),
+        ]);
+        if (queued.status === 'rejected') throw queued.reason;
+      },
+      { concurrency: config.delivery.concurrency },
+    ),
+    queue.work('deliver', engine.deliver, { concurrency: config.delivery.concurrency }),
     queue.work('operational', (event) => sendOperationalEvent({ config, db, sender: operationalSender }, event), { concurrency: 5 }),
     queue.work('replay', (payload, job) => runReplayTask({ db, queue, log }, payload, job), { concurrency: 2 }),
   ];
@@ -86,6 +102,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     async close() {
       await sweeper.stop();
       await Promise.all(workers.map((w) => w.close()));
+      await streams.idle();
       if (!deps.sender) await sender.close();
       await operationalSender.close();
       await kafka.close();

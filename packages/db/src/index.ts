@@ -44,6 +44,7 @@ export {
   MESSAGE_STATUS,
   type MessageStatusText,
 } from './queries/attempts';
+export { runPrepared } from './queries/batching';
 export {
   type DeadLetterFilter,
   type DeadLetterOut,

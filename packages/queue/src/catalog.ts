@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+
+/** Most messages in one fan-out job. */
+export const MAX_FANOUT_BATCH = 1000;
 
 /**
  * Every job Herald runs, in one place: its queue, its payload (ids only, never
@@ -7,15 +11,32 @@ import { z } from 'zod';
  * so that enqueuing the same work twice is a no-op while the first is queued.
  */
 export const JOBS = {
-  /** Fan a committed message out to the endpoints that match it. */
+  /**
+   * Fan committed messages out to the endpoints that match them: one message,
+   * or a batch the API committed together (one job and one pass over the
+   * database for all of them). A batch's id is derived from all its message
+   * ids, so only the very same batch handed over twice is deduplicated; any
+   * other repeat fans out again, which finds the deliveries made and does nothing.
+   */
   fanout: {
     queue: 'fanout',
-    payload: z.object({ messageId: z.string().min(1) }),
-    jobId: (p: { messageId: string }) => `fanout.${p.messageId}`,
+    payload: z.union([
+      z.object({ messageId: z.string().min(1) }),
+      z.object({ messageIds: z.array(z.string().min(1)).min(1).max(MAX_FANOUT_BATCH) }),
+    ]),
+    jobId: (p: { messageId: string } | { messageIds: string[] }) =>
+      'messageId' in p
+        ? `fanout.${p.messageId}`
+        : p.messageIds.length === 1
+          ? `fanout.${p.messageIds[0]}`
+          : `fanout.batch.${createHash('sha256').update(p.messageIds.join(',')).digest('base64url').slice(0, 32)}`,
     options: {
       attempts: 12,
       backoff: { type: 'exponential', delay: 500 },
-      removeOnComplete: { age: 3600, count: 10_000 },
+      // Removed at once: a repeated hand-over then fans out again, which finds the deliveries
+      // made and sends nothing. Keeping the last N (BullMQ's `count`) costs the PostgreSQL
+      // backend a sort of every retained job on each completion.
+      removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600 },
     } satisfies JobsOptions,
   },

@@ -129,7 +129,12 @@ export function createQueueRuntime(settings: QueueSettings): QueueRuntime {
               spec.queue,
               processor,
               {
-                connection: { connectionString: requireUrl(settings.databaseUrl, 'DATABASE_URL'), max: concurrency + 2 },
+                // A job holds no connection while it runs, only while it is fetched and finished:
+                // a small pool serves any concurrency without exhausting the server's connections.
+                connection: {
+                  connectionString: requireUrl(settings.databaseUrl, 'DATABASE_URL'),
+                  max: Math.min(concurrency, PG_WORKER_POOL) + 2,
+                },
                 prefix: settings.prefix,
                 concurrency,
               },
@@ -159,6 +164,9 @@ export function createQueueRuntime(settings: QueueSettings): QueueRuntime {
     },
   };
 }
+
+/** Most pooled connections a PostgreSQL-backend worker uses for its fetches and finishes (plus its LISTEN client). */
+const PG_WORKER_POOL = 8;
 
 /** The catalog's job id for a payload (each job's `jobId` takes its own payload type). */
 function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string {

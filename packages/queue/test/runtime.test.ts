@@ -34,8 +34,8 @@ describe.each(QUEUE_BACKENDS)('queue runtime on %s', (backend) => {
       { payload: { messageId: 'msg_b' } },
       { payload: { messageId: 'msg_a' } },
     ]);
-    const worker = queue.work('fanout', async ({ messageId }) => {
-      seen.push(messageId);
+    const worker = queue.work('fanout', async (payload) => {
+      seen.push('messageId' in payload ? payload.messageId : payload.messageIds.join());
       if (seen.length === 3) release();
     });
     await gate;

@@ -1,6 +1,6 @@
 import type { Logger } from '@herald/core';
 import { type Database, findOverdueDeliveries, findUndispatched, markDispatched } from '@herald/db';
-import type { QueueRuntime } from '@herald/queue';
+import { MAX_FANOUT_BATCH, type QueueRuntime, type ScheduledJob } from '@herald/queue';
 import { sql } from 'drizzle-orm';
 
 export interface DispatchableMessage {
@@ -13,20 +13,23 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 
 /**
  * Hands committed messages to the queue as fan-out jobs, then marks them
- * dispatched. If the queue does not answer, the messages stay undispatched and
- * the sweeper hands them over later: the 2xx the publisher got is already
- * backed by the commit. Job ids make a repeated hand-over a no-op.
+ * dispatched (at once, or through `mark`, which may batch the marking). If
+ * the queue does not answer, the messages stay undispatched and the sweeper
+ * hands them over later: the 2xx the publisher got is already backed by the
+ * commit. A repeated hand-over is harmless: the same job id is a no-op, and
+ * a fan-out that runs again finds its deliveries made.
  */
-export async function dispatchMessages(db: Database, queue: QueueRuntime, batch: DispatchableMessage[]): Promise<void> {
+export async function dispatchMessages(
+  db: Database,
+  queue: QueueRuntime,
+  batch: DispatchableMessage[],
+  mark: (ids: string[]) => Promise<void> = (ids) => markDispatched(db, ids),
+): Promise<void> {
   if (batch.length === 0) return;
-  const now = Date.now();
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      queue.enqueueMany(
-        'fanout',
-        batch.map((m) => ({ payload: { messageId: m.id }, delayMs: m.deliverAt ? m.deliverAt.getTime() - now : 0 })),
-      ),
+      queue.enqueueMany('fanout', fanOutJobs(batch, Date.now())),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`queue did not accept the batch within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
       }),
@@ -34,10 +37,35 @@ export async function dispatchMessages(db: Database, queue: QueueRuntime, batch:
   } finally {
     clearTimeout(timer);
   }
-  await markDispatched(
-    db,
-    batch.map((m) => m.id),
-  );
+  await mark(batch.map((m) => m.id));
+}
+
+/** Messages per fan-out job: big enough to spread a job's cost, small enough to spread the work over workers. */
+const FANOUT_JOB_MESSAGES = Math.min(100, MAX_FANOUT_BATCH);
+
+/**
+ * Messages due now go in jobs of up to {@link FANOUT_JOB_MESSAGES}, in commit
+ * order; a message scheduled for later (`deliverAt`) gets a delayed job of its own.
+ */
+function fanOutJobs(batch: DispatchableMessage[], now: number): ScheduledJob<'fanout'>[] {
+  const jobs: ScheduledJob<'fanout'>[] = [];
+  let due: string[] = [];
+  const flushDue = () => {
+    if (due.length === 1) jobs.push({ payload: { messageId: due[0]! } });
+    else if (due.length > 1) jobs.push({ payload: { messageIds: due } });
+    due = [];
+  };
+  for (const m of batch) {
+    const delayMs = m.deliverAt ? m.deliverAt.getTime() - now : 0;
+    if (delayMs > 0) {
+      jobs.push({ payload: { messageId: m.id }, delayMs });
+      continue;
+    }
+    due.push(m.id);
+    if (due.length === FANOUT_JOB_MESSAGES) flushDue();
+  }
+  flushDue();
+  return jobs;
 }
 
 export interface Dispatcher {
@@ -47,41 +75,92 @@ export interface Dispatcher {
   flush(): Promise<void>;
 }
 
+/** Messages per hand-over: one `addBulk` and one UPDATE each. */
+const MAX_DISPATCH_BATCH = 1000;
+
 /**
- * Micro-batches hand-overs: messages committed in the same tick of the event
- * loop go to the queue in one `addBulk` and are marked in one UPDATE.
+ * How long the dispatcher collects handed-over messages before marking them
+ * dispatched in one UPDATE. The mark only tells the sweeper (which waits 5 s)
+ * that a message needs no second hand-over, and fan-out marks it too, so it
+ * may lag: batching it takes one statement, and usually one row write, per
+ * message off the database.
+ */
+const MARK_INTERVAL_MS = 200;
+
+/**
+ * Micro-batches hand-overs: one hand-over runs at a time, and takes everything
+ * committed while the previous one ran (up to a thousand), so under load the
+ * batches grow instead of queuing up behind each other one small batch at a time.
  */
 export function createDispatcher(db: Database, queue: QueueRuntime, log: Logger): Dispatcher {
   let pending: DispatchableMessage[] = [];
-  let inFlight: Promise<void> = Promise.resolve();
-  let scheduled = false;
+  let running: Promise<void> | undefined;
+  let toMark: string[] = [];
+  let markTimer: NodeJS.Timeout | undefined;
+  let marking: Promise<void> = Promise.resolve();
 
-  const run = () => {
-    scheduled = false;
-    const batch = pending;
-    pending = [];
-    inFlight = inFlight
-      .then(() => dispatchMessages(db, queue, batch))
+  const markNow = () => {
+    clearTimeout(markTimer);
+    markTimer = undefined;
+    const ids = toMark;
+    toMark = [];
+    if (ids.length === 0) return marking;
+    marking = marking
+      .then(async () => {
+        for (let start = 0; start < ids.length; start += MAX_DISPATCH_BATCH) {
+          await markDispatched(db, ids.slice(start, start + MAX_DISPATCH_BATCH));
+        }
+      })
       .catch((error: unknown) => {
+        // Not lost: the sweeper hands these over again (a no-op for the queue), and fan-out marks them.
+        log.warn('could not mark messages dispatched', {
+          messages: ids.length,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
+    return marking;
+  };
+  const markLater = async (ids: string[]) => {
+    toMark.push(...ids);
+    if (toMark.length >= MAX_DISPATCH_BATCH) void markNow();
+    // Unref'd: a process that exits first leaves the marking to fan-out (or the sweeper); `flush` marks on shutdown.
+    else markTimer ??= setTimeout(markNow, MARK_INTERVAL_MS).unref();
+  };
+
+  const drain = async () => {
+    // Let the requests of this turn of the event loop join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (pending.length > 0) {
+      const batch = pending.length <= MAX_DISPATCH_BATCH ? pending : pending.slice(0, MAX_DISPATCH_BATCH);
+      pending = batch === pending ? [] : pending.slice(MAX_DISPATCH_BATCH);
+      try {
+        await dispatchMessages(db, queue, batch, markLater);
+      } catch (error) {
         log.warn('dispatch deferred to the outbox sweeper', {
           messages: batch.length,
           error: error instanceof Error ? error.message : String(error),
         });
-      });
-    return inFlight;
+      }
+    }
+  };
+
+  const start = () => {
+    running ??= drain().finally(() => {
+      running = undefined;
+      // Scheduled after the loop saw an empty list but before `running` was cleared.
+      if (pending.length > 0) start();
+    });
+    return running;
   };
 
   return {
     schedule(message) {
       pending.push(message);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(run);
-      }
+      start();
     },
     async flush() {
-      if (pending.length > 0) await run();
-      await inFlight;
+      while (running || pending.length > 0) await start();
+      await markNow();
     },
   };
 }

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '@herald/core';
-import { and, eq, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
+import { and, type Column, eq, getTableColumns, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
-import { attempts, deliveries, endpoints, messages } from '../schema';
+import { deliveries, endpoints, messages } from '../schema';
+import { createMicroBatcher, perDatabase, runPrepared } from './batching';
 
 type DeliveryRow = typeof deliveries.$inferSelect;
 type EndpointRow = typeof endpoints.$inferSelect;
@@ -16,57 +18,85 @@ export interface ClaimedDelivery {
 }
 
 /**
+ * A row of `table` from its `to_json` form (column names as keys, JSON
+ * values), mapped the way a drizzle select maps it. Lets one statement return
+ * whole rows of several tables (a claimed delivery with its endpoint).
+ */
+export function rowFromJson<T extends PgTable>(table: T, json: Record<string, unknown>): T['$inferSelect'] {
+  let columns = columnsOf.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table));
+    columnsOf.set(table, columns);
+  }
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of columns) {
+    const value = json[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T['$inferSelect'];
+}
+const columnsOf = new WeakMap<PgTable, [string, Column][]>();
+
+interface ClaimedRowJson extends Record<string, unknown> {
+  delivery: Record<string, unknown>;
+  endpoint: Record<string, unknown>;
+  message_id: string;
+  message_org_id: string;
+  message_app_id: string;
+  event_type: string;
+  message_created_at: string;
+  body: string;
+}
+
+/**
  * Takes a delivery for one attempt, if it is due and nobody holds it (or the
  * holder's lease ran out: the worker died mid-attempt). Undefined means there
  * is nothing to do: done, dead, not due yet, or in another worker's hands.
+ * One statement: the claim, and the endpoint and message it needs.
  */
 export async function claimDelivery(db: Database, deliveryId: string, leaseMs: number): Promise<ClaimedDelivery | undefined> {
   const leaseToken = randomBytes(12).toString('base64url');
-  const [delivery] = await db
-    .update(deliveries)
-    .set({
-      status: 'sending',
-      leaseToken,
-      leaseExpiresAt: sql`now() + make_interval(secs => ${leaseMs / 1000})`,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(
-        eq(deliveries.id, deliveryId),
-        // Kafka deliveries are only ever sent by their endpoint's drain, in order.
-        sql`not exists (select 1 from ${endpoints} e where e.id = ${deliveries.endpointId} and e.type = 'kafka')`,
-        or(
-          and(
-            inArray(deliveries.status, ['pending', 'failed']),
-            or(sql`${deliveries.nextAttemptAt} is null`, sql`${deliveries.nextAttemptAt} <= now() + interval '1 second'`),
-          ),
-          and(eq(deliveries.status, 'sending'), lt(deliveries.leaseExpiresAt, sql`now()`)),
-        ),
-      ),
-    )
-    .returning();
-  if (!delivery) return undefined;
-  const [row] = await db
-    .select({
-      endpoint: endpoints,
-      message: {
-        id: messages.id,
-        orgId: messages.orgId,
-        appId: messages.appId,
-        eventType: messages.eventType,
-        createdAt: messages.createdAt,
-        // The stored JSON text, byte for byte: what is signed is what is sent.
-        body: sql<string>`${messages.payload}::text`,
-      },
-    })
-    .from(endpoints)
-    .innerJoin(messages, eq(messages.id, delivery.messageId))
-    .where(eq(endpoints.id, delivery.endpointId))
-    .limit(1);
+  const [row] = await runPrepared<ClaimedRowJson>(db, CLAIM_DELIVERY, [deliveryId, leaseToken, leaseMs / 1000]);
   // The endpoint or message was deleted between fan-out and now; the cascade removes the delivery too.
   if (!row) return undefined;
-  return { delivery, leaseToken, endpoint: row.endpoint, message: row.message };
+  return {
+    delivery: rowFromJson(deliveries, row.delivery),
+    leaseToken,
+    endpoint: rowFromJson(endpoints, row.endpoint),
+    message: {
+      id: row.message_id,
+      orgId: row.message_org_id,
+      appId: row.message_app_id,
+      eventType: row.event_type,
+      createdAt: messages.createdAt.mapFromDriverValue(row.message_created_at) as Date,
+      body: row.body,
+    },
+  };
 }
+
+const CLAIM_DELIVERY = `
+  with claimed as (
+    update deliveries d set
+      status = 'sending',
+      lease_token = $2,
+      lease_expires_at = now() + make_interval(secs => $3),
+      updated_at = now()
+    where d.id = $1
+      -- Kafka deliveries are only ever sent by their endpoint's drain, in order.
+      and not exists (select 1 from endpoints e where e.id = d.endpoint_id and e.type = 'kafka')
+      and (
+        (d.status in ('pending', 'failed') and (d.next_attempt_at is null or d.next_attempt_at <= now() + interval '1 second'))
+        or (d.status = 'sending' and d.lease_expires_at < now())
+      )
+    returning d.*
+  )
+  select to_json(c) as delivery, to_json(e) as endpoint, m.id as message_id, m.org_id as message_org_id,
+    m.app_id as message_app_id, m.event_type, m.created_at as message_created_at,
+    -- The stored JSON text, byte for byte: what is signed is what is sent.
+    m.payload::text as body
+  from claimed c
+  join endpoints e on e.id = c.endpoint_id
+  join messages m on m.id = c.message_id`;
 
 /** Gives a claimed delivery back without an attempt (circuit open, throttled), due again at `dueAt`. */
 export async function releaseDelivery(db: Database, claim: ClaimedDelivery, dueAt: Date): Promise<void> {
@@ -94,50 +124,107 @@ export interface AttemptRecord {
 }
 
 /**
- * Writes the attempt to the log and moves the delivery on, in one transaction,
- * only if this worker still holds the lease. Returns the attempt number, or
- * undefined when the lease was lost (another worker took over; nothing recorded).
+ * Writes the attempt to the log and moves the delivery on, atomically, only
+ * if this worker still holds the lease; a success also clears the endpoint's
+ * failure streak and closes its circuit. Returns the attempt number, or
+ * undefined when the lease was lost (another worker took over; nothing
+ * recorded). Attempts finished in the same turn of the event loop are
+ * recorded by one statement (see {@link createAttemptRecorder}).
  */
-export async function recordAttempt(
+export function recordAttempt(
   db: Database,
   claim: ClaimedDelivery,
   attempt: AttemptRecord,
   outcome: AttemptOutcome,
   error: string | null,
 ): Promise<number | undefined> {
-  return await db.transaction(async (tx) => {
-    const [updated] = await tx
-      .update(deliveries)
-      .set({
-        status: outcome.kind === 'retry' ? 'failed' : outcome.kind,
-        attemptCount: sql`${deliveries.attemptCount} + 1`,
-        lastAttemptAt: sql`now()`,
-        nextAttemptAt: outcome.kind === 'retry' ? outcome.nextAttemptAt : null,
-        leaseToken: null,
-        leaseExpiresAt: null,
-        lastError: error,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(deliveries.id, claim.delivery.id), eq(deliveries.leaseToken, claim.leaseToken)))
-      .returning({ attemptCount: deliveries.attemptCount });
-    if (!updated) return undefined;
-    await tx.insert(attempts).values({
-      id: newId('attempt'),
-      orgId: claim.delivery.orgId,
-      appId: claim.delivery.appId,
-      messageId: claim.delivery.messageId,
-      endpointId: claim.delivery.endpointId,
-      deliveryId: claim.delivery.id,
-      status: attempt.ok ? 'succeeded' : 'failed',
-      trigger: attempt.trigger,
-      url: attempt.url,
-      responseStatusCode: attempt.statusCode,
-      response: attempt.response,
-      durationMs: attempt.durationMs,
-    });
-    return updated.attemptCount;
-  });
+  return attemptRecorder(db).add({ claim, attempt, outcome, error });
 }
+
+/**
+ * Micro-batched attempt recording: one statement (move the deliveries on
+ * under their lease tokens, log the attempts of those that matched, clear the
+ * failure streak of endpoints that just succeeded) for everything finished
+ * within one turn of the event loop.
+ */
+const attemptRecorder = perDatabase((db) =>
+  createMicroBatcher<{ claim: ClaimedDelivery; attempt: AttemptRecord; outcome: AttemptOutcome; error: string | null }, number | undefined>(
+    {
+      maxBatch: 500,
+      async run(batch) {
+        const document = JSON.stringify(
+          batch.map(({ claim, attempt, outcome, error }) => ({
+            delivery_id: claim.delivery.id,
+            lease_token: claim.leaseToken,
+            status: outcome.kind === 'retry' ? 'failed' : outcome.kind,
+            next_attempt_at: outcome.kind === 'retry' ? outcome.nextAttemptAt.toISOString() : null,
+            last_error: error,
+            attempt_id: newId('attempt'),
+            org_id: claim.delivery.orgId,
+            app_id: claim.delivery.appId,
+            message_id: claim.delivery.messageId,
+            endpoint_id: claim.delivery.endpointId,
+            ok: attempt.ok,
+            trigger: attempt.trigger,
+            url: attempt.url,
+            response_status_code: attempt.statusCode,
+            response: attempt.response,
+            duration_ms: attempt.durationMs,
+          })),
+        );
+        const rows = await runPrepared<{ id: string; attempt_count: number }>(db, RECORD_ATTEMPTS, [document, batch.length]);
+        const counts = new Map(rows.map((r) => [r.id, Number(r.attempt_count)]));
+        return batch.map(({ claim }) => counts.get(claim.delivery.id));
+      },
+    },
+  ),
+);
+
+const RECORD_ATTEMPTS = `
+  with v as (
+    select * from json_to_recordset($1::json) as v(
+      delivery_id text, lease_token text, status text, next_attempt_at timestamptz, last_error text,
+      attempt_id text, org_id text, app_id text, message_id text, endpoint_id text, ok boolean, trigger text,
+      url text, response_status_code integer, response text, duration_ms integer
+    )
+    -- The LIMIT tells the planner how few rows there are (it assumes 100 from a function), so it
+    -- looks the deliveries up by primary key instead of scanning the table for a hash join.
+    limit $2
+  ),
+  moved as (
+    update deliveries d set
+      status = v.status::delivery_status,
+      attempt_count = d.attempt_count + 1,
+      last_attempt_at = now(),
+      next_attempt_at = v.next_attempt_at,
+      lease_token = null,
+      lease_expires_at = null,
+      last_error = v.last_error,
+      updated_at = now()
+    from v
+    where d.id = v.delivery_id and d.lease_token = v.lease_token
+    returning d.id, d.attempt_count
+  ),
+  logged as (
+    insert into attempts (id, org_id, app_id, message_id, endpoint_id, delivery_id, status, trigger, url, response_status_code, response, duration_ms)
+    select v.attempt_id, v.org_id, v.app_id, v.message_id, v.endpoint_id, v.delivery_id,
+      (case when v.ok then 'succeeded' else 'failed' end)::attempt_status, v.trigger::attempt_trigger,
+      v.url, v.response_status_code, v.response, v.duration_ms
+    from v join moved on moved.id = v.delivery_id
+  ),
+  healed as (
+    -- Locked in id order, so two batches healing the same endpoints cannot deadlock.
+    select e.id from endpoints e
+    where e.id in (select v.endpoint_id from v join moved on moved.id = v.delivery_id where v.ok)
+      and (e.consecutive_failures > 0 or e.failing_since is not null or e.circuit_open_until is not null)
+    order by e.id
+    for update
+  ),
+  healthy as (
+    update endpoints e set consecutive_failures = 0, failing_since = null, circuit_open_until = null
+    from healed where e.id = healed.id
+  )
+  select id, attempt_count from moved`;
 
 /** Ends a delivery without an attempt (its endpoint was disabled meanwhile). */
 export async function deadLetterWithoutAttempt(db: Database, claim: ClaimedDelivery, reason: string): Promise<void> {

@@ -2,6 +2,7 @@ import { type ListPage, type MessageIn, type MessageOut, newId } from '@herald/c
 import { and, arrayContains, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { messages } from '../schema';
+import { createMicroBatcher, perDatabase, runPrepared } from './batching';
 import { keyset, toPage } from './pagination';
 import { timeWindow } from './time-window';
 
@@ -21,25 +22,75 @@ export function messageOut(row: MessageRow, withContent = true): MessageOut {
   };
 }
 
-/** Commits a message; undefined when its `eventId` was already used in this application. */
-export async function insertMessage(db: Database, scope: { orgId: string; appId: string }, input: MessageIn) {
-  const [row] = await db
-    .insert(messages)
-    .values({
-      id: newId('message'),
-      orgId: scope.orgId,
-      appId: scope.appId,
-      eventId: input.eventId ?? null,
-      eventType: input.eventType,
-      payload: input.payload,
-      channels: input.channels ?? null,
-      tags: input.tags ?? null,
-      deliverAt: input.deliverAt ? new Date(input.deliverAt) : null,
-    })
-    .onConflictDoNothing({ target: [messages.appId, messages.eventId] })
-    .returning();
-  return row;
+/**
+ * Commits a message; undefined when its `eventId` was already used in this
+ * application. Messages published concurrently share one INSERT (see
+ * {@link messageWriter}); each promise settles once that statement has
+ * committed, so a caller that answers after it never answers before the commit.
+ */
+export function insertMessage(db: Database, scope: { orgId: string; appId: string }, input: MessageIn): Promise<MessageRow | undefined> {
+  const row: MessageRow = {
+    id: newId('message'),
+    orgId: scope.orgId,
+    appId: scope.appId,
+    eventId: input.eventId ?? null,
+    eventType: input.eventType,
+    payload: input.payload,
+    channels: input.channels ?? null,
+    tags: input.tags ?? null,
+    deliverAt: input.deliverAt ? new Date(input.deliverAt) : null,
+    createdAt: new Date(0), // replaced by the database's clock below
+    dispatchedAt: null,
+    fannedOutAt: null,
+  };
+  return messageWriter(db).add(row);
 }
+
+/**
+ * Micro-batched message inserts: what arrives within one turn of the event
+ * loop goes to PostgreSQL as one multi-row INSERT (one round trip and one
+ * commit instead of one each per message). The rows travel as one JSON
+ * document, so the statement text, and its prepared plan, is the same
+ * whatever the batch size. The payload is stored as the JSON text
+ * `JSON.stringify` gives, as drizzle's `json` column does. A row whose
+ * application was deleted meanwhile fails the statement and, retried alone,
+ * only its own request (on the foreign key).
+ */
+const messageWriter = perDatabase((db) =>
+  createMicroBatcher<MessageRow, MessageRow | undefined>({
+    maxBatch: 500,
+    async run(batch) {
+      const document = JSON.stringify(
+        batch.map((row) => ({
+          id: row.id,
+          org_id: row.orgId,
+          app_id: row.appId,
+          event_id: row.eventId,
+          event_type: row.eventType,
+          payload: row.payload,
+          channels: row.channels,
+          tags: row.tags,
+          deliver_at: row.deliverAt?.toISOString() ?? null,
+        })),
+      );
+      const inserted = await runPrepared<{ id: string; created_at: string }>(db, INSERT_MESSAGES, [document]);
+      const createdAt = new Map(inserted.map((r) => [r.id, messages.createdAt.mapFromDriverValue(r.created_at) as Date]));
+      return batch.map((row) => {
+        const at = createdAt.get(row.id);
+        return at ? { ...row, createdAt: at } : undefined;
+      });
+    },
+  }),
+);
+
+const INSERT_MESSAGES = `
+  insert into messages (id, org_id, app_id, event_id, event_type, payload, channels, tags, deliver_at)
+  select r.id, r.org_id, r.app_id, r.event_id, r.event_type, r.payload, r.channels, r.tags, r.deliver_at
+  from json_to_recordset($1::json) as r(
+    id text, org_id text, app_id text, event_id text, event_type text, payload json, channels text[], tags text[], deliver_at timestamptz
+  )
+  on conflict (app_id, event_id) do nothing
+  returning id, created_at`;
 
 /** By id, or by the publisher's `eventId` (Svix accepts either in the path). */
 export async function findMessage(db: Database, scope: { orgId: string; appId: string }, idOrEventId: string) {
@@ -97,11 +148,20 @@ export async function listMessages(
 
 export async function markDispatched(db: Database, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db
-    .update(messages)
-    .set({ dispatchedAt: sql`now()` })
-    .where(and(inArray(messages.id, ids), isNull(messages.dispatchedAt)));
+  // One statement text whatever the number of ids (drizzle's `in (...)` makes a new one per count).
+  await runPrepared(db, MARK_DISPATCHED, [JSON.stringify(ids), ids.length]);
 }
+
+// Rows are locked in id order, as fan-out locks them to mark them fanned out, so the two cannot deadlock.
+// The LIMIT tells the planner how few ids there are (it assumes 100 from a function): primary-key lookups, no scan.
+const MARK_DISPATCHED = `
+  update messages set dispatched_at = now()
+  where id in (
+    select id from messages
+    where id in (select json_array_elements_text($1::json) limit $2) and dispatched_at is null
+    order by id
+    for no key update
+  )`;
 
 /**
  * Messages committed but never handed to the queue (the API died, or the queue

@@ -1,5 +1,5 @@
 import { HeraldError, isId, notFound } from '@herald/core';
-import { findApplication, insertApplication, insertMessage, messageOut } from '@herald/db';
+import { findApplicationCached, forgetCachedApplications, insertApplication, insertMessage, messageOut } from '@herald/db';
 import { messagesIngested } from '@herald/runtime';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv, Principal } from '../../context';
@@ -28,8 +28,8 @@ const route = createRoute({
 
 /** Svix creates the application on first message when the body carries `application`. */
 async function applicationForMessage(deps: ApiDeps, principal: Principal, idOrUid: string, application: unknown) {
-  // One lookup on the hot path: the application usually exists.
-  const existing = await findApplication(deps.db, principal.orgId, idOrUid);
+  // The application usually exists, and was looked up a moment ago (a short-lived cache).
+  const existing = await findApplicationCached(deps.db, principal.orgId, idOrUid);
   if (existing) {
     if (!mayUseApplication(principal, existing.id)) throw notFound('application');
     return existing;
@@ -52,10 +52,23 @@ export function registerCreateMessage(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
     const input = c.req.valid('json');
     const application = await applicationForMessage(deps, principal, c.req.valid('param').app_id, input.application);
     await deps.payloadSchemas?.check(principal.orgId, input.eventType, input.payload);
-    const row = await insertMessage(deps.db, { orgId: principal.orgId, appId: application.id }, input);
+    const row = await insertMessage(deps.db, { orgId: principal.orgId, appId: application.id }, input).catch((error: unknown) => {
+      // The cached application was deleted (with its organization, or by another API process) in the meantime.
+      if (!isForeignKeyViolation(error)) throw error;
+      forgetCachedApplications(deps.db);
+      throw notFound('application');
+    });
     if (!row) throw new HeraldError('conflict', `a message with eventId "${input.eventId}" already exists in this application`);
     messagesIngested.inc();
     deps.dispatcher?.schedule({ id: row.id, deliverAt: row.deliverAt });
     return c.json(messageOut(row, c.req.valid('query').with_content ?? true), 202);
   });
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 3; depth++) {
+    if ((current as { code?: unknown }).code === '23503') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
