@@ -1,35 +1,25 @@
 import type { HeraldConfig, Logger } from '@herald/core';
 import {
-  type AttemptOutcome,
   acquireCircuitProbe,
   advanceFifo,
   type ClaimedDelivery,
   claimDelivery,
+  closeCircuit,
   type Database,
   deadLetterWithoutAttempt,
-  disableEndpoint,
-  type EndpointHealthPolicy,
   endpointOfDelivery,
   fifoHead,
-  recordAttempt,
+  probeCandidate,
   releaseDelivery,
   takeThrottleToken,
-  updateEndpointHealth,
 } from '@herald/db';
 import type { SendResult } from '@herald/delivery';
 import type { JobPayload, QueueRuntime } from '@herald/queue';
-import { observeDelivery } from '@herald/runtime';
 import type { Destination } from './destinations';
-import { nextRetryDelayMs, withJitter } from './retry';
-
-/** Svix sends `message.attempt.failing` on the fourth failed attempt in a row. */
-export const FAILING_AFTER_ATTEMPTS = 4;
-
-export const HEALTH_POLICY: Omit<EndpointHealthPolicy, 'disableAfterS'> = {
-  circuitThreshold: 5,
-  circuitBaseMs: 5_000,
-  circuitMaxMs: 10 * 60_000,
-};
+import { BREAKER_POLICY, type BreakerPolicy } from './engine/breaker';
+import { createSendCapacity } from './engine/capacity';
+import { createOutcomeRecorder, errorText } from './engine/outcome';
+import { withJitter } from './retry';
 
 export interface DeliveryEngineDeps {
   config: HeraldConfig;
@@ -39,43 +29,97 @@ export interface DeliveryEngineDeps {
   /** Drains a Kafka endpoint's deliveries in order (see kafka-stream.ts). */
   drainStream: (endpointId: string) => Promise<void>;
   log: Logger;
+  breakerPolicy?: BreakerPolicy;
 }
 
 /** A FIFO delivery that is not at the head waits; this is only the fallback if nobody wakes it. */
 const FIFO_WAIT_MS = 30_000;
+/** An endpoint whose line in this process is full gets its job back this much later. */
+const LINE_FULL_RETRY_MS = 1000;
+/** Deliveries waiting in one endpoint's line in this process, beyond its sends in flight. */
+const MAX_WAITING_PER_ENDPOINT = 1000;
+/** A claim made ahead of its send (fan-out's) must leave at least the send's timeout plus this of its lease. */
+const LEASE_MARGIN_MS = 10_000;
+/** A claim that failed on an error of ours (the database away) is tried again this much later; the sweeper backs it up. */
+const ERROR_RETRY_MS = 2000;
+
+/** What waits for a sending slot: a delivery still to claim, or one fan-out claimed as it created it. */
+type SendItem = { deliveryId: string; manual: boolean } | { claim: ClaimedDelivery; claimedAt: number };
 
 /**
- * One attempt of one delivery: claim it, respect the endpoint's circuit and
- * throttle, sign and send the stored bytes, record the attempt and the next
- * step in one transaction, then schedule the retry and the operational events.
- * Safe to run twice for the same job: the claim lets one run through.
+ * The delivery engine, for every destination: claim a delivery under a lease
+ * (or hold it behind its endpoint's open circuit), respect the endpoint's FIFO
+ * order and throttle, send through its destination, and hand the result to
+ * the one outcome recorder. Sending runs in this process's send capacity:
+ * each endpoint gets a bounded share, so one that is slow, hanging or failing
+ * cannot take the slots another needs. Jobs only admit work; the send itself
+ * outlives its job, protected by the lease (a worker that dies mid-send leaves
+ * a lease that the sweeper reclaims).
  */
 export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   const { config, db, queue, destinations, log } = deps;
   const leaseMs = config.delivery.timeoutMs + 30_000;
-  const policy: EndpointHealthPolicy = { ...HEALTH_POLICY, disableAfterS: config.delivery.disableAfterS };
-  const sends = createLimiter(config.delivery.concurrency);
+  const outcomes = createOutcomeRecorder({ config, db, queue, log, breakerPolicy: deps.breakerPolicy ?? BREAKER_POLICY });
+
+  const capacity = createSendCapacity<SendItem>({
+    total: config.delivery.concurrency,
+    perEndpoint: config.delivery.endpointConcurrency,
+    maxWaitingPerEndpoint: MAX_WAITING_PER_ENDPOINT,
+    run: runItem,
+  });
 
   const later = async (claim: ClaimedDelivery, dueAt: number) => {
     await releaseDelivery(db, claim, new Date(dueAt));
-    await queue.enqueue('deliver', { deliveryId: claim.delivery.id, due: dueAt }, { delayMs: dueAt - Date.now() });
+    await queue.enqueue(
+      'deliver',
+      { deliveryId: claim.delivery.id, endpointId: claim.endpoint.id, due: dueAt },
+      { delayMs: dueAt - Date.now() },
+    );
   };
 
-  const operational = async (type: JobPayload<'operational'>['type'], claim: ClaimedDelivery, key: string) => {
-    if (!config.operationalWebhook) return;
-    await queue.enqueue('operational', { key, type, endpointId: claim.endpoint.id, deliveryId: claim.delivery.id });
-  };
+  async function runItem(endpointId: string, item: SendItem): Promise<void> {
+    try {
+      if ('claim' in item) {
+        // Fan-out's claims start at once; should one ever wait, it must not send so late that its
+        // lease could run out mid-send and another worker send it too: give it back instead.
+        if (Date.now() - item.claimedAt > leaseMs - config.delivery.timeoutMs - LEASE_MARGIN_MS) {
+          await later(item.claim, Date.now());
+          return;
+        }
+        await attempt(item.claim, { manual: false, probe: false });
+        return;
+      }
+      await claimAndSend(endpointId, item.deliveryId, item.manual);
+    } catch (error) {
+      // Nothing was recorded. A claimed delivery comes back when its lease runs out (the sweeper);
+      // one not yet claimed is simply still due: queue it again shortly.
+      log.warn('delivery not completed; it will be tried again', { endpointId, error: errorText(error) });
+      if (!('claim' in item)) {
+        const due = Date.now() + ERROR_RETRY_MS;
+        await queue
+          .enqueue(
+            'deliver',
+            { deliveryId: item.deliveryId, endpointId, due, ...(item.manual ? { manual: true } : {}) },
+            { delayMs: ERROR_RETRY_MS },
+          )
+          .catch(() => {}); // the sweeper finds it overdue
+      }
+    }
+  }
 
-  async function deliver(job: JobPayload<'deliver'>): Promise<void> {
-    if (job.stream) return deps.drainStream(job.stream);
-    const claim = await claimDelivery(db, job.deliveryId, leaseMs);
-    if (!claim) {
+  async function claimAndSend(endpointId: string, deliveryId: string, manual: boolean): Promise<void> {
+    // Manual resends go through regardless of the circuit: a person asked for this one.
+    const found = await claimDelivery(db, deliveryId, leaseMs, { bypassCircuit: manual });
+    if (!found) {
       // Nothing to claim: done, not due, held elsewhere, or a Kafka delivery reached through a
       // sweep or resend, which its endpoint's drain sends in order.
-      const endpoint = await endpointOfDelivery(db, job.deliveryId);
+      const endpoint = await endpointOfDelivery(db, deliveryId);
       if (endpoint?.type === 'kafka') await deps.drainStream(endpoint.id);
       return;
     }
+    // Held behind an open circuit: the probe's success releases it.
+    if (found.kind === 'held') return;
+    const { claim } = found;
     const { endpoint, delivery } = claim;
     const now = Date.now();
 
@@ -91,15 +135,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
         // The head may have finished between our look and our release: it then found this delivery
         // claimed and woke nobody. Look again now that it is released, and wake it if it is the head.
         const next = await advanceFifo(db, endpoint.id);
-        if (next === delivery.id) await queue.enqueue('deliver', { deliveryId: next, due: Date.now() });
+        if (next === delivery.id) await queue.enqueue('deliver', { deliveryId: next, endpointId, due: Date.now() });
         return;
-      }
-    }
-    // Manual resends go through regardless of the circuit: a person asked for this one.
-    if (!job.manual && endpoint.circuitOpenUntil) {
-      if (endpoint.circuitOpenUntil.getTime() > now) return later(claim, endpoint.circuitOpenUntil.getTime() + withJitter(1000));
-      if (!(await acquireCircuitProbe(db, endpoint.id, config.delivery.timeoutMs + 5000))) {
-        return later(claim, now + config.delivery.timeoutMs + withJitter(5000));
       }
     }
     const rate = endpoint.throttleRate ?? endpoint.rateLimit;
@@ -107,113 +144,109 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       const waitMs = await takeThrottleToken(db, endpoint.id, rate);
       if (waitMs > 0) return later(claim, now + waitMs + Math.floor(Math.random() * (1000 / rate)));
     }
-
-    return attempt(claim, job.manual ?? false);
+    await attempt(claim, { manual, probe: false });
   }
 
-  /** Sends one attempt of a claimed delivery and records it, with what follows from its outcome. */
-  async function attempt(claim: ClaimedDelivery, manual: boolean): Promise<void> {
-    const { endpoint, delivery } = claim;
-    const now = Date.now();
+  /** Sends one attempt of a claimed delivery and records its outcome. */
+  async function attempt(claim: ClaimedDelivery, options: { manual: boolean; probe: boolean }): Promise<void> {
+    const { endpoint } = claim;
     const secrets = [endpoint.secret];
-    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now) {
+    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > Date.now()) {
       secrets.push(endpoint.previousSecret);
     }
-    const result: SendResult = await destinations[endpoint.type](claim, secrets);
-
-    const attemptNumber = delivery.attemptCount + 1;
-    const gone = result.statusCode === 410;
-    const retryInMs =
-      result.ok || gone
-        ? undefined
-        : nextRetryDelayMs(attemptNumber, endpoint.retrySchedule ?? config.delivery.retryScheduleS, result.retryAfterMs);
-    const outcome: AttemptOutcome = result.ok
-      ? { kind: 'succeeded' }
-      : retryInMs === undefined
-        ? { kind: 'dead' }
-        : { kind: 'retry', nextAttemptAt: new Date(Date.now() + retryInMs) };
-    const error = result.ok ? null : gone ? 'endpoint answered 410 Gone: disabled' : result.response;
-
-    const recorded = await recordAttempt(
-      db,
-      claim,
-      {
-        ok: result.ok,
-        statusCode: result.statusCode,
-        response: result.response,
-        durationMs: result.durationMs,
-        url: endpoint.url,
-        trigger: manual ? 'manual' : 'scheduled',
-      },
-      outcome,
-      error,
-    );
-    if (recorded === undefined) {
-      // Our lease ran out and another worker took the delivery over; it records its own attempt.
-      log.warn('delivery lease lost; this attempt is not recorded', { deliveryId: delivery.id });
-      return;
+    let result: SendResult;
+    try {
+      result = await destinations[endpoint.type](claim, secrets);
+    } catch (error) {
+      // Destinations turn every failure into a result; this is the backstop that keeps a claim from going unrecorded.
+      result = {
+        ok: false,
+        statusCode: null,
+        response: `not sent: ${errorText(error)}`.slice(0, 1024),
+        durationMs: 0,
+        failure: 'internal',
+      };
     }
-    observeDelivery(outcome.kind === 'retry' ? 'failed' : outcome.kind, result.durationMs);
-
-    if (outcome.kind === 'retry') {
-      const due = outcome.nextAttemptAt.getTime();
-      await queue.enqueue('deliver', { deliveryId: delivery.id, due }, { delayMs: due - Date.now() });
-    } else if (endpoint.fifo) {
-      const next = await advanceFifo(db, endpoint.id);
-      if (next) await queue.enqueue('deliver', { deliveryId: next, due: Date.now() });
-    }
-    // A success already cleared the endpoint's failure streak with the record; a failure extends it here.
-    const health = result.ok ? { disabledNow: false } : await updateEndpointHealth(db, endpoint.id, false, policy);
-    const disabledNow = health.disabledNow || (gone && (await disableEndpoint(db, endpoint.id)));
-
-    if (!result.ok && attemptNumber === FAILING_AFTER_ATTEMPTS && outcome.kind === 'retry') {
-      await operational('message.attempt.failing', claim, `failing.${delivery.id}`);
-    }
-    if (outcome.kind === 'dead') await operational('message.attempt.exhausted', claim, `exhausted.${delivery.id}.${attemptNumber}`);
-    if (result.ok && attemptNumber > FAILING_AFTER_ATTEMPTS)
-      await operational('message.attempt.recovered', claim, `recovered.${delivery.id}`);
-    if (disabledNow) await operational('endpoint.disabled', claim, `disabled.${endpoint.id}.${now}`);
+    await outcomes.record({ claim, result, manual: options.manual, probe: options.probe });
   }
 
   /**
-   * First attempts of deliveries that fan-out created already claimed: sent
-   * right here, no deliver job. At most `concurrency` sends at a time across
-   * all fan-out jobs. An error (the database gone while recording) is logged
-   * and left to the lease: when it runs out, the sweeper queues the delivery again.
+   * The half-open circuit: the job that wins the probe sends the endpoint's
+   * oldest unfinished delivery. Its success closes the circuit and releases
+   * what was held; its failure opens it again, for twice as long.
    */
-  async function sendClaimed(claims: ClaimedDelivery[]): Promise<void> {
-    await Promise.all(
-      claims.map((claim) =>
-        sends.run(() =>
-          attempt(claim, false).catch((error: unknown) => {
-            log.warn('first attempt not recorded; the sweeper retries it when its lease runs out', {
-              deliveryId: claim.delivery.id,
-              error: error instanceof Error ? error.message : String(error),
-            });
-          }),
-        ),
-      ),
-    );
+  async function probe(endpointId: string): Promise<void> {
+    const probeMs = config.delivery.timeoutMs + 5000;
+    if (!(await acquireCircuitProbe(db, endpointId, probeMs))) return; // closed, not due, or probed by someone else
+    const deliveryId = await probeCandidate(db, endpointId);
+    if (!deliveryId) {
+      // Nothing to test it with: close it, and let the next delivery be the test.
+      await closeCircuit(db, endpointId);
+      return;
+    }
+    const found = await claimDelivery(db, deliveryId, leaseMs, { bypassCircuit: true });
+    if (found?.kind !== 'claimed') {
+      // Taken by someone else in the meantime: probe again once this probe's hold runs out.
+      const due = Date.now() + probeMs + withJitter(1000);
+      await queue.enqueue(
+        'deliver',
+        { deliveryId: `probe-${endpointId}`, endpointId, due, probe: endpointId },
+        { delayMs: due - Date.now() },
+      );
+      return;
+    }
+    await attempt(found.claim, { manual: false, probe: true });
   }
 
-  return { deliver, sendClaimed, leaseMs };
-}
+  /** The deliver job: a Kafka drain, a probe, or one delivery admitted to its endpoint's share of sending. */
+  async function deliver(job: JobPayload<'deliver'>): Promise<void> {
+    if (job.stream) return deps.drainStream(job.stream);
+    if (job.probe) return probe(job.probe);
+    // Jobs queued before endpoint ids were carried (or by an older version) look it up.
+    const endpointId = job.endpointId ?? (await endpointOfDelivery(db, job.deliveryId))?.id;
+    if (!endpointId) return; // deleted with its endpoint or message
+    const admitted = await capacity.submit(endpointId, { deliveryId: job.deliveryId, manual: job.manual ?? false });
+    if (admitted === 'full') {
+      const due = Date.now() + withJitter(LINE_FULL_RETRY_MS);
+      await queue.enqueue('deliver', { ...job, endpointId, due }, { delayMs: due - Date.now() });
+    }
+  }
 
-/** Runs at most `limit` tasks at a time; the rest wait their turn in order. */
-function createLimiter(limit: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
   return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
-      if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-      else active++;
-      try {
-        return await task();
-      } finally {
-        const next = waiting.shift();
-        if (next) next();
-        else active--;
+    deliver,
+    leaseMs,
+    /** Fan-out asks for sending slots before it claims deliveries as it creates them. */
+    reserve: (endpointId: string, count: number) => capacity.reserve(endpointId, count),
+    unreserve: (endpointId: string, count: number) => capacity.unreserve(endpointId, count),
+    /** Sends a delivery fan-out claimed in a slot it reserved. */
+    sendReserved: (claim: ClaimedDelivery, claimedAt: number) => capacity.runReserved(claim.endpoint.id, { claim, claimedAt }),
+    recordOutcome: outcomes.record,
+    stats: () => capacity.stats(),
+    /**
+     * Shutdown, after the job workers closed: what still waits for a slot goes
+     * back to the queue, then the sends in flight finish and are recorded.
+     */
+    async close(): Promise<void> {
+      const waiting = capacity.takeWaiting();
+      if (waiting.length > 0) {
+        const due = Date.now();
+        await queue
+          .enqueueMany(
+            'deliver',
+            waiting.map(({ endpointId, item }) =>
+              'claim' in item
+                ? { payload: { deliveryId: item.claim.delivery.id, endpointId, due } }
+                : { payload: { deliveryId: item.deliveryId, endpointId, due, ...(item.manual ? { manual: true } : {}) } },
+            ),
+          )
+          .catch((error: unknown) =>
+            log.warn('waiting deliveries not handed back; the sweeper will find them', { error: errorText(error) }),
+          );
       }
+      await capacity.idle();
+      await outcomes.idle();
     },
   };
 }
+
+export type DeliveryEngine = ReturnType<typeof createDeliveryEngine>;

@@ -1,17 +1,29 @@
 import { type HeraldConfig, KafkaEndpointSettings, QueueEndpointSettings, valueAtPath } from '@herald/core';
 import type { ClaimedDelivery } from '@herald/db';
-import { type KafkaPublisher, type SendResult, signatureHeaders, type WebhookSender } from '@herald/delivery';
+import { type KafkaPublisher, type SendFailure, type SendResult, signatureHeaders, type WebhookSender } from '@herald/delivery';
 import type { WorkQueuePublisher } from '@herald/queue';
 
 /** One attempt at one destination; never throws (a failure is a result with a reason). */
 export type Destination = (claim: ClaimedDelivery, secrets: string[]) => Promise<SendResult>;
 
-const failed = (started: number, response: string): SendResult => ({
+const failed = (started: number, failure: SendFailure, response: string): SendResult => ({
   ok: false,
   statusCode: null,
   response: response.slice(0, 1024),
   durationMs: Math.round(performance.now() - started),
+  failure,
 });
+
+/** Signing fails only on a secret the signer cannot use: a final failure, with the signer's reason. */
+function signOrFail(sign: () => Record<string, string>, started: number): Record<string, string> | SendResult {
+  try {
+    return sign();
+  } catch (error) {
+    return failed(started, 'invalid_secret', error instanceof Error ? error.message : String(error));
+  }
+}
+
+const isResult = (value: Record<string, string> | SendResult): value is SendResult => typeof value.ok === 'boolean';
 
 /**
  * The three endpoint types. Each gets the same stored bytes, the same
@@ -28,19 +40,20 @@ export function createDestinations(deps: {
     signatureHeaders({ messageId: claim.message.id, timestamp: new Date(), body: claim.message.body, secrets });
 
   return {
-    webhook: (claim, secrets) =>
-      deps.sender.send({
-        url: claim.endpoint.url,
-        headers: { ...claim.endpoint.headers, ...sign(claim, secrets) },
-        body: claim.message.body,
-      }),
+    async webhook(claim, secrets) {
+      const signature = signOrFail(() => ({ ...sign(claim, secrets) }), performance.now());
+      if (isResult(signature)) return signature;
+      return deps.sender.send({ url: claim.endpoint.url, headers: { ...claim.endpoint.headers, ...signature }, body: claim.message.body });
+    },
 
     async kafka(claim, secrets) {
       const started = performance.now();
       const settings = KafkaEndpointSettings.safeParse(claim.endpoint.settings);
-      if (!settings.success) return failed(started, `invalid kafka settings: ${settings.error.issues[0]?.message}`);
+      if (!settings.success) return failed(started, 'invalid_settings', `invalid kafka settings: ${settings.error.issues[0]?.message}`);
       const brokers = settings.data.brokers ?? deps.config.kafkaBrokers;
-      if (!brokers) return failed(started, 'no Kafka brokers: set KAFKA_BROKERS or the endpoint’s brokers');
+      if (!brokers) return failed(started, 'invalid_settings', 'no Kafka brokers: set KAFKA_BROKERS or the endpoint’s brokers');
+      const signature = signOrFail(() => ({ ...sign(claim, secrets) }), started);
+      if (isResult(signature)) return signature;
       const keyValue = settings.data.key ? valueAtPath(JSON.parse(claim.message.body), settings.data.key) : undefined;
       const key =
         keyValue === undefined || keyValue === null
@@ -55,7 +68,7 @@ export function createDestinations(deps: {
             topic: settings.data.topic,
             key,
             value: claim.message.body,
-            headers: { ...sign(claim, secrets), 'herald-event-type': claim.message.eventType, 'herald-app-id': claim.message.appId },
+            headers: { ...signature, 'herald-event-type': claim.message.eventType, 'herald-app-id': claim.message.appId },
           },
         );
         return {
@@ -65,14 +78,14 @@ export function createDestinations(deps: {
           durationMs: Math.round(performance.now() - started),
         };
       } catch (error) {
-        return failed(started, `kafka: ${error instanceof Error ? error.message : String(error)}`);
+        return failed(started, 'connection', `kafka: ${error instanceof Error ? error.message : String(error)}`);
       }
     },
 
     async queue(claim) {
       const started = performance.now();
       const settings = QueueEndpointSettings.safeParse(claim.endpoint.settings);
-      if (!settings.success) return failed(started, `invalid queue settings: ${settings.error.issues[0]?.message}`);
+      if (!settings.success) return failed(started, 'invalid_settings', `invalid queue settings: ${settings.error.issues[0]?.message}`);
       try {
         await deps.workQueues.publish(settings.data, `msg.${claim.message.id}`, {
           id: claim.message.id,
@@ -88,7 +101,7 @@ export function createDestinations(deps: {
           durationMs: Math.round(performance.now() - started),
         };
       } catch (error) {
-        return failed(started, `queue: ${error instanceof Error ? error.message : String(error)}`);
+        return failed(started, 'connection', `queue: ${error instanceof Error ? error.message : String(error)}`);
       }
     },
   };

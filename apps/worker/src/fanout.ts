@@ -11,34 +11,36 @@ export interface CreatedDelivery {
   endpointId: string;
   /** Kafka endpoints are drained as a stream rather than sent one delivery at a time. */
   streamed: boolean;
+  /** Created held behind the endpoint's open circuit: no job; the breaker's probe releases it. */
+  held: boolean;
 }
 
 export interface FanOutResult {
   created: number;
-  /** Created deliveries that still need a deliver job (FIFO, throttled, failing endpoint) or a drain (Kafka). */
+  /** Created deliveries that still need a deliver job (FIFO, throttled, no sending slot free), a drain (Kafka), or are held. */
   deliveries: CreatedDelivery[];
-  /** Created deliveries that were claimed as they were created: the caller sends their first attempt now. */
+  /** Created deliveries that were claimed as they were created, in slots reserved for them: the caller sends them now. */
   claimed: ClaimedDelivery[];
+  /** When the claims were made (the lease runs from here). */
+  claimedAt: number;
+}
+
+/** Sending slots of the worker process that fan-out may claim deliveries into (see engine/capacity.ts). */
+export interface SendingSlots {
+  reserve(endpointId: string, count: number): number;
+  unreserve(endpointId: string, count: number): void;
 }
 
 /**
- * Only the first attempt of a delivery to a healthy endpoint with nothing to
- * wait for (no FIFO order, no throttle, not a Kafka stream, no failure since
- * its last success) may skip the deliver job: fan-out creates it already
- * claimed and sends it at once. Everything else takes the deliver job, whose
- * claim reads the endpoint again just before sending: a failing endpoint's
- * circuit may be about to open.
+ * Only the first attempt of a delivery to an endpoint with nothing to wait
+ * for (no FIFO order, no throttle, not a Kafka stream) may skip the deliver
+ * job: fan-out creates it already claimed and sends it at once, in a sending
+ * slot it reserved first. Whether the endpoint's circuit is open is decided by
+ * the INSERT itself, at the moment the delivery is created.
  */
 function sendsDirectly(endpoint: EndpointRow): boolean {
   const rate = endpoint.throttleRate ?? endpoint.rateLimit;
-  return (
-    (endpoint.type === 'webhook' || endpoint.type === 'queue') &&
-    !endpoint.fifo &&
-    !(rate && rate > 0) &&
-    endpoint.consecutiveFailures === 0 &&
-    endpoint.failingSince === null &&
-    endpoint.circuitOpenUntil === null
-  );
+  return (endpoint.type === 'webhook' || endpoint.type === 'queue') && !endpoint.fifo && !(rate && rate > 0);
 }
 
 interface MessageToFanOut {
@@ -83,8 +85,12 @@ function matches(endpoint: EndpointRow, message: MessageToFanOut, payload: () =>
  * deliveries: the messages with the enabled endpoints of their applications,
  * then the deliveries inserted and the messages marked fanned out together.
  */
-export async function fanOutMessages(db: Database, messageIds: string[], options: { claimLeaseMs?: number } = {}): Promise<FanOutResult> {
-  const result: FanOutResult = { created: 0, deliveries: [], claimed: [] };
+export async function fanOutMessages(
+  db: Database,
+  messageIds: string[],
+  options: { claimLeaseMs?: number; slots?: SendingSlots } = {},
+): Promise<FanOutResult> {
+  const result: FanOutResult = { created: 0, deliveries: [], claimed: [], claimedAt: Date.now() };
   if (messageIds.length === 0) return result;
   const [loaded] = await runPrepared<{ messages: MessageToFanOut[] | null; endpoints: Record<string, unknown>[] | null }>(
     db,
@@ -103,8 +109,7 @@ export async function fanOutMessages(db: Database, messageIds: string[], options
   }
 
   const leaseMs = options.claimLeaseMs;
-  const leaseToken = randomBytes(12).toString('base64url');
-  const rows: { id: string; message_id: string; endpoint_id: string; org_id: string; app_id: string; claimed: boolean }[] = [];
+  const rows: DeliveryToInsert[] = [];
   const messageOf = new Map<string, ClaimedDelivery['message']>();
   const endpointById = new Map(candidates.map((endpoint) => [endpoint.id, endpoint]));
   for (const message of found) {
@@ -133,6 +138,48 @@ export async function fanOutMessages(db: Database, messageIds: string[], options
       });
     }
   }
+  // Claim only as many as the endpoint has sending slots for right now; the rest take deliver jobs.
+  const reserved = new Map<string, number>();
+  if (options.slots) {
+    const wanted = new Map<string, number>();
+    for (const row of rows) if (row.claimed) wanted.set(row.endpoint_id, (wanted.get(row.endpoint_id) ?? 0) + 1);
+    for (const [endpointId, count] of wanted) reserved.set(endpointId, options.slots.reserve(endpointId, count));
+    const left = new Map(reserved);
+    for (const row of rows) {
+      if (!row.claimed) continue;
+      const slots = left.get(row.endpoint_id) ?? 0;
+      row.claimed = slots > 0;
+      if (slots > 0) left.set(row.endpoint_id, slots - 1);
+    }
+  }
+  try {
+    await insertDeliveries(db, rows, found, leaseMs, messageOf, endpointById, result);
+  } finally {
+    // Slots reserved for deliveries that were not claimed after all (held, or made by an earlier run).
+    if (options.slots) {
+      const used = new Map<string, number>();
+      for (const claim of result.claimed) used.set(claim.endpoint.id, (used.get(claim.endpoint.id) ?? 0) + 1);
+      for (const [endpointId, count] of reserved) {
+        const unused = count - (used.get(endpointId) ?? 0);
+        if (unused > 0) options.slots.unreserve(endpointId, unused);
+      }
+    }
+  }
+  return result;
+}
+
+type DeliveryToInsert = { id: string; message_id: string; endpoint_id: string; org_id: string; app_id: string; claimed: boolean };
+
+async function insertDeliveries(
+  db: Database,
+  rows: DeliveryToInsert[],
+  found: MessageToFanOut[],
+  leaseMs: number | undefined,
+  messageOf: Map<string, ClaimedDelivery['message']>,
+  endpointById: Map<string, EndpointRow>,
+  result: FanOutResult,
+): Promise<void> {
+  const leaseToken = randomBytes(12).toString('base64url');
 
   // Large fan-outs go in chunks, each statement bounded; the last one marks the messages
   // fanned out, so ordered (Kafka) endpoints never see one as done while deliveries are missing.
@@ -155,14 +202,24 @@ export async function fanOutMessages(db: Database, messageIds: string[], options
       result.created++;
       if (delivery.status === 'sending') {
         result.claimed.push({ delivery, leaseToken, endpoint, message: messageOf.get(delivery.messageId)! });
-      } else result.deliveries.push({ id: delivery.id, endpointId: endpoint.id, streamed: endpoint.type === 'kafka' });
+      } else {
+        result.deliveries.push({
+          id: delivery.id,
+          endpointId: endpoint.id,
+          streamed: endpoint.type === 'kafka',
+          held: delivery.nextAttemptAt === null,
+        });
+      }
     }
   } while (start < rows.length);
-  return result;
 }
 
 /** {@link fanOutMessages} for one message. */
-export function fanOutMessage(db: Database, messageId: string, options: { claimLeaseMs?: number } = {}): Promise<FanOutResult> {
+export function fanOutMessage(
+  db: Database,
+  messageId: string,
+  options: { claimLeaseMs?: number; slots?: SendingSlots } = {},
+): Promise<FanOutResult> {
   return fanOutMessages(db, [messageId], options);
 }
 
@@ -183,16 +240,24 @@ const SELECT_MESSAGES_AND_ENDPOINTS = `
     (select json_agg(m order by m.created_at, m.id) from m) as messages,
     (select json_agg(e) from endpoints e where e.app_id in (select distinct app_id from m) and not e.disabled) as endpoints`;
 
-/** One chunk of deliveries (claimed or pending); with the last chunk, the messages are marked fanned out in the same statement. */
+/**
+ * One chunk of deliveries (claimed, pending, or held behind an open circuit:
+ * read from the endpoint row as the delivery is created, so a circuit opened
+ * since fan-out read its endpoints is respected); with the last chunk, the
+ * messages are marked fanned out in the same statement.
+ */
 const INSERT_DELIVERIES = `
   with inserted as (
     insert into deliveries (id, org_id, app_id, message_id, endpoint_id, status, next_attempt_at, lease_token, lease_expires_at)
     select r.id, r.org_id, r.app_id, r.message_id, r.endpoint_id,
-      (case when r.claimed then 'sending' else 'pending' end)::delivery_status,
-      now(),
-      case when r.claimed then $2 end,
-      case when r.claimed then now() + make_interval(secs => $3) end
+      (case when r.claimed and not e.held then 'sending' else 'pending' end)::delivery_status,
+      case when e.held then null else now() end,
+      case when r.claimed and not e.held then $2 end,
+      case when r.claimed and not e.held then now() + make_interval(secs => $3) end
     from json_to_recordset($1::json) as r(id text, message_id text, endpoint_id text, org_id text, app_id text, claimed boolean)
+    cross join lateral (
+      select (circuit_open_until is not null and type <> 'kafka') as held from endpoints where id = r.endpoint_id
+    ) e
     on conflict (message_id, endpoint_id) do nothing
     returning *
   ),

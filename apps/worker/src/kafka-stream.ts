@@ -2,19 +2,18 @@ import { type HeraldConfig, KafkaEndpointSettings, type Logger, valueAtPath } fr
 import {
   type AttemptOutcome,
   acquireDrainLease,
+  type ClaimedDelivery,
   type Database,
-  type EndpointHealthPolicy,
   hasDueStreamDeliveries,
   nextStreamBatch,
-  recordStreamBatch,
   releaseDrainLease,
   renewDrainLease,
+  type StreamedDelivery,
   type schema,
-  updateEndpointHealth,
 } from '@herald/db';
-import { type KafkaPublisher, type KafkaRecord, signatureHeaders } from '@herald/delivery';
+import { type KafkaPublisher, type KafkaRecord, type SendResult, signatureHeaders } from '@herald/delivery';
 import type { QueueRuntime } from '@herald/queue';
-import { nextRetryDelayMs } from './retry';
+import type { SentAttempt } from './engine/outcome';
 
 type EndpointRow = typeof schema.endpoints.$inferSelect;
 
@@ -25,31 +24,35 @@ const BLOCKED_RETRY_MS = 250;
 /**
  * Delivers a Kafka endpoint as a stream: under the endpoint's drain lease,
  * send its due deliveries in message order, up to a thousand per broker
- * request (acks=all, idempotent producer), record them in one transaction,
- * and repeat until nothing is due. A failed batch is retried as a whole and
- * holds back what follows, so per-key order survives broker outages. A crash
- * between the broker's acknowledgement and the record re-sends that batch once
- * the lease expires: at-least-once, duplicates carry the same `webhook-id`.
+ * request (acks=all, idempotent producer), record them through the engine's
+ * one outcome recorder (attempts, delivery state, endpoint health, metrics,
+ * operational webhooks, dead letters), and repeat until nothing is due. A
+ * failed batch is retried as a whole and holds back what follows, so per-key
+ * order survives broker outages. A crash between the broker's acknowledgement
+ * and the record re-sends that batch once the lease expires: at-least-once,
+ * duplicates carry the same `webhook-id`.
  */
 export function createKafkaStreamer(deps: {
   config: HeraldConfig;
   db: Database;
   queue: QueueRuntime;
   kafka: KafkaPublisher;
-  policy: EndpointHealthPolicy;
+  record: (sent: SentAttempt) => Promise<AttemptOutcome | undefined>;
   log: Logger;
 }) {
   const { config, db, queue, kafka, log } = deps;
 
-  async function sendBatch(endpoint: EndpointRow, batch: Awaited<ReturnType<typeof nextStreamBatch>>['batch']) {
+  async function sendBatch(endpoint: EndpointRow, batch: StreamedDelivery[]): Promise<SendResult> {
     const started = performance.now();
     const settings = KafkaEndpointSettings.safeParse(endpoint.settings);
     const brokers = settings.success ? (settings.data.brokers ?? config.kafkaBrokers) : undefined;
     if (!settings.success || !brokers) {
       return {
         ok: false,
+        statusCode: null,
         response: settings.success ? 'no Kafka brokers: set KAFKA_BROKERS or the endpoint’s brokers' : 'invalid kafka settings',
         durationMs: 0,
+        failure: 'invalid_settings',
       };
     }
     const secrets = [endpoint.secret];
@@ -57,30 +60,54 @@ export function createKafkaStreamer(deps: {
       secrets.push(endpoint.previousSecret);
     }
     const now = new Date();
-    const records: KafkaRecord[] = batch.map((d) => {
-      const keyValue = settings.data.key ? valueAtPath(JSON.parse(d.message.body), settings.data.key) : undefined;
+    let records: KafkaRecord[];
+    try {
+      records = batch.map(({ message, delivery }) => {
+        const keyValue = settings.data.key ? valueAtPath(JSON.parse(message.body), settings.data.key) : undefined;
+        return {
+          topic: settings.data.topic,
+          key:
+            keyValue === undefined || keyValue === null
+              ? delivery.appId
+              : typeof keyValue === 'string'
+                ? keyValue
+                : JSON.stringify(keyValue),
+          value: message.body,
+          headers: {
+            ...signatureHeaders({ messageId: message.id, timestamp: now, body: message.body, secrets }),
+            'herald-event-type': message.eventType,
+            'herald-app-id': delivery.appId,
+          },
+        };
+      });
+    } catch (error) {
+      // The only thing here that throws is a secret the signer refuses.
       return {
-        topic: settings.data.topic,
-        key: keyValue === undefined || keyValue === null ? d.appId : typeof keyValue === 'string' ? keyValue : JSON.stringify(keyValue),
-        value: d.message.body,
-        headers: {
-          ...signatureHeaders({ messageId: d.message.id, timestamp: now, body: d.message.body, secrets }),
-          'herald-event-type': d.message.eventType,
-          'herald-app-id': d.appId,
-        },
+        ok: false,
+        statusCode: null,
+        response: error instanceof Error ? error.message : String(error),
+        durationMs: 0,
+        failure: 'invalid_secret',
       };
-    });
+    }
     try {
       await kafka.publishBatch(
         { brokers, ...(settings.data.ssl ? { ssl: true } : {}), ...(settings.data.sasl ? { sasl: settings.data.sasl } : {}) },
         records,
       );
-      return { ok: true, response: `acknowledged by ${settings.data.topic}`, durationMs: Math.round(performance.now() - started) };
+      return {
+        ok: true,
+        statusCode: null,
+        response: `acknowledged by ${settings.data.topic}`,
+        durationMs: Math.round(performance.now() - started),
+      };
     } catch (error) {
       return {
         ok: false,
+        statusCode: null,
         response: `kafka: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1024),
         durationMs: Math.round(performance.now() - started),
+        failure: 'connection',
       };
     }
   }
@@ -111,31 +138,25 @@ export function createKafkaStreamer(deps: {
         continue;
       }
       const result = await sendBatch(endpoint, batch);
-      const schedule = endpoint.retrySchedule ?? config.delivery.retryScheduleS;
-      const outcomes = new Map<string, AttemptOutcome>();
-      for (const d of batch) {
-        const delay = result.ok ? undefined : nextRetryDelayMs(d.attemptCount + 1, schedule);
-        outcomes.set(
-          d.id,
-          result.ok
-            ? { kind: 'succeeded' }
-            : delay === undefined
-              ? { kind: 'dead' }
-              : { kind: 'retry', nextAttemptAt: new Date(Date.now() + delay) },
-        );
-      }
-      await recordStreamBatch(db, endpoint, batch, result, (d) => outcomes.get(d.id)!);
-      await updateEndpointHealth(db, endpoint.id, result.ok, deps.policy);
+      // One request, one health signal (the first record's); every delivery gets its attempt.
+      const drainToken = token;
+      const outcomes = await Promise.all(
+        batch.map(({ delivery, message }, i) => {
+          const claim: ClaimedDelivery = { delivery, leaseToken: drainToken, byDrain: true, endpoint, message };
+          return deps.record({ claim, result, countsForHealth: i === 0 });
+        }),
+      );
       if (!result.ok) {
         log.warn('kafka batch failed; retrying on schedule', { endpointId: endpoint.id, deliveries: batch.length, error: result.response });
-        const head = outcomes.get(batch[0]!.id)!;
-        if (head.kind === 'retry') {
+        // The whole stream waits for its head's recorded retry (undefined: the drain lease was lost).
+        const head = outcomes[0];
+        if (head?.kind === 'retry') {
           const due = head.nextAttemptAt.getTime();
-          await queue.enqueue('deliver', { deliveryId: batch[0]!.id, due, stream: endpoint.id }, { delayMs: due - Date.now() });
+          await queue.enqueue('deliver', { deliveryId: batch[0]!.delivery.id, due, stream: endpoint.id }, { delayMs: due - Date.now() });
         }
         await releaseDrainLease(db, endpoint.id, token);
         // Dead-lettered heads no longer block: carry on with what follows, if anything is due.
-        if (head.kind !== 'dead') return;
+        if (head?.kind !== 'dead') return;
         token = (await acquireDrainLease(db, endpoint.id, LEASE_MS))?.token;
         if (!token) return;
         continue;

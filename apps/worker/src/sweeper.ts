@@ -1,7 +1,7 @@
 import type { Logger } from '@herald/core';
 import { type Database, deleteExpiredIdempotencyKeys } from '@herald/db';
 import type { QueueRuntime } from '@herald/queue';
-import { sweepOverdueDeliveries, sweepUndispatched } from '@herald/services';
+import { sweepCircuits, sweepOverdueDeliveries, sweepUndispatched } from '@herald/services';
 
 export interface SweeperOptions {
   /** Pause between sweeps. */
@@ -10,9 +10,11 @@ export interface SweeperOptions {
   graceMs: number;
   /** A delivery overdue by more than this has lost its job (or its worker) and is queued again. */
   deliveryGraceMs: number;
+  /** A circuit breaker's probe overdue by more than this was lost and is queued again; held deliveries of a closed circuit are released. */
+  circuitGraceMs?: number;
 }
 
-export const DEFAULT_SWEEPER: SweeperOptions = { intervalMs: 5000, graceMs: 5000, deliveryGraceMs: 30_000 };
+export const DEFAULT_SWEEPER: SweeperOptions = { intervalMs: 5000, graceMs: 5000, deliveryGraceMs: 30_000, circuitGraceMs: 5000 };
 
 /**
  * Re-dispatches messages that were committed but never reached the queue
@@ -34,6 +36,8 @@ export function startSweeper(db: Database, queue: QueueRuntime, log: Logger, opt
       }
       const requeued = await sweepOverdueDeliveries(db, queue, { graceMs: options.deliveryGraceMs });
       if (requeued > 0) log.info('sweeper queued overdue deliveries again', { deliveries: requeued });
+      const circuits = await sweepCircuits(db, queue, { graceMs: options.circuitGraceMs ?? DEFAULT_SWEEPER.circuitGraceMs! });
+      if (circuits.probes + circuits.released > 0) log.info('sweeper queued lost probes and stranded held deliveries', circuits);
       // Idempotency keys are honoured for 24 h; expired ones are only dead weight.
       await deleteExpiredIdempotencyKeys(db);
     } catch (error) {

@@ -3,8 +3,9 @@ import { createLogger } from '@herald/core';
 import type { Database } from '@herald/db';
 import { createAddressPolicy, createKafkaPublisher, createWebhookSender, type WebhookSender } from '@herald/delivery';
 import { type AnyWorker, createWorkQueuePublisher, type QueueRuntime, type QueueSettings } from '@herald/queue';
-import { createDeliveryEngine, HEALTH_POLICY } from './deliver';
+import { createDeliveryEngine } from './deliver';
 import { createDestinations } from './destinations';
+import type { BreakerPolicy } from './engine/breaker';
 import { fanOutMessages } from './fanout';
 import { createKafkaStreamer, createStreamKicker } from './kafka-stream';
 import { sendOperationalEvent } from './operational';
@@ -22,7 +23,18 @@ export interface WorkerDeps {
   sender?: WebhookSender;
   /** Where work-queue endpoints publish by default: Herald's own queue store. */
   workQueueStore?: QueueSettings;
+  /** Replaces the circuit breaker's thresholds (tests make it trip or open faster). */
+  breakerPolicy?: BreakerPolicy;
 }
+
+/**
+ * Jobs each worker process runs at once. A job only admits work (claims,
+ * fan-out statements); sends run in the engine's send capacity
+ * (`HERALD_WORKER_CONCURRENCY`, `HERALD_ENDPOINT_CONCURRENCY`), so these
+ * bound database work, not outbound I/O.
+ */
+const FANOUT_JOB_CONCURRENCY = 50;
+const DELIVER_JOB_CONCURRENCY = 100;
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -55,41 +67,43 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     },
   );
   const destinations = createDestinations({ config, sender, kafka, workQueues });
-  const drainStream = createKafkaStreamer({
+  // The engine and the Kafka drain record outcomes through the same recorder; the drain is
+  // handed the engine's recorder once both exist.
+  let recordOutcome: ReturnType<typeof createDeliveryEngine>['recordOutcome'] | undefined;
+  const drainStream = createKafkaStreamer({ config, db, queue, kafka, record: (sent) => recordOutcome!(sent), log });
+  const engine = createDeliveryEngine({
     config,
     db,
     queue,
-    kafka,
-    policy: { ...HEALTH_POLICY, disableAfterS: config.delivery.disableAfterS },
+    destinations,
+    drainStream,
     log,
+    ...(deps.breakerPolicy ? { breakerPolicy: deps.breakerPolicy } : {}),
   });
-  const engine = createDeliveryEngine({ config, db, queue, destinations, drainStream, log });
+  recordOutcome = engine.recordOutcome;
   const streams = createStreamKicker({ drain: drainStream, queue, log });
 
   const workers: AnyWorker[] = [
-    // Fan-out sends the first attempt of most deliveries itself (already claimed, no deliver job),
-    // so it runs as many jobs at a time as the deliver worker does.
     queue.work(
       'fanout',
       async (payload) => {
         const messageIds = 'messageId' in payload ? [payload.messageId] : payload.messageIds;
-        const { deliveries, claimed } = await fanOutMessages(db, messageIds, { claimLeaseMs: engine.leaseMs });
+        const result = await fanOutMessages(db, messageIds, { claimLeaseMs: engine.leaseMs, slots: engine });
+        // The claimed ones go out now, in the sending slots fan-out reserved for them; whatever
+        // happens to the hand-over of the others (a retry of this job would find every delivery
+        // made and send nothing; what it could not queue, the sweeper does).
+        for (const claim of result.claimed) engine.sendReserved(claim, result.claimedAt);
         // Kafka endpoints are drained in order, in batches, by one drain per endpoint: kick it, no job per message.
-        for (const d of deliveries) if (d.streamed) streams.kick(d.endpointId);
-        // The claimed ones go out whatever happens to the hand-over of the others (a retry of this job
-        // would find every delivery made and send nothing; what it could not queue, the sweeper does).
-        const [queued] = await Promise.allSettled([
-          queue.enqueueMany(
-            'deliver',
-            deliveries.filter((d) => !d.streamed).map((d) => ({ payload: { deliveryId: d.id } })),
-          ),
-          engine.sendClaimed(claimed),
-        ]);
-        if (queued.status === 'rejected') throw queued.reason;
+        for (const d of result.deliveries) if (d.streamed) streams.kick(d.endpointId);
+        // Held deliveries wait for their endpoint's circuit to close; they have no job.
+        await queue.enqueueMany(
+          'deliver',
+          result.deliveries.filter((d) => !d.streamed && !d.held).map((d) => ({ payload: { deliveryId: d.id, endpointId: d.endpointId } })),
+        );
       },
-      { concurrency: config.delivery.concurrency },
+      { concurrency: FANOUT_JOB_CONCURRENCY },
     ),
-    queue.work('deliver', engine.deliver, { concurrency: config.delivery.concurrency }),
+    queue.work('deliver', engine.deliver, { concurrency: DELIVER_JOB_CONCURRENCY }),
     queue.work('operational', (event) => sendOperationalEvent({ config, db, sender: operationalSender }, event), { concurrency: 5 }),
     queue.work('replay', (payload, job) => runReplayTask({ db, queue, log }, payload, job), { concurrency: 2 }),
   ];
@@ -102,6 +116,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     async close() {
       await sweeper.stop();
       await Promise.all(workers.map((w) => w.close()));
+      await engine.close();
       await streams.idle();
       if (!deps.sender) await sender.close();
       await operationalSender.close();

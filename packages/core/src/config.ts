@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isEndpointSecret } from './secrets';
 
 /** Empty strings count as unset, so `FOO=` in an env file means "use the default". */
 const optionalString = z
@@ -128,18 +129,16 @@ const EnvSchema = z.object({
   HERALD_OUTBOUND_ALLOWLIST: commaList('an IP address or CIDR', cidr),
   HERALD_HTTPS_ONLY: flag,
   HERALD_OPERATIONAL_WEBHOOK_URL: url(['http:', 'https:']),
-  HERALD_OPERATIONAL_WEBHOOK_SECRET: optionalString.refine(
-    (value) => value === undefined || /^(whsec_)?[A-Za-z0-9+/=]{32,100}$/.test(value),
-    {
-      message: 'must be a whsec_ secret (base64, 24 to 64 bytes)',
-    },
-  ),
+  HERALD_OPERATIONAL_WEBHOOK_SECRET: optionalString.refine((value) => value === undefined || isEndpointSecret(value), {
+    message: 'must be a whsec_ secret (base64, 24 to 64 bytes)',
+  }),
   HERALD_ENDPOINT_DISABLE_AFTER_S: z.coerce
     .number({ error: 'must be seconds' })
     .int()
     .min(1)
     .default(5 * 24 * 3600),
-  HERALD_WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1000).default(50),
+  HERALD_WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(20_000).default(1000),
+  HERALD_ENDPOINT_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(20_000).default(100),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -165,7 +164,10 @@ export interface HeraldConfig {
     httpsOnly: boolean;
     /** An endpoint failing without a success for this long is disabled. */
     disableAfterS: number;
+    /** Sends in flight per worker process, all endpoints together. */
     concurrency: number;
+    /** Sends in flight per worker process to any one endpoint: its share, whatever its neighbours do. */
+    endpointConcurrency: number;
   };
   /** Where operational events (endpoint.disabled, message.attempt.*) are sent, signed with `secret`. */
   operationalWebhook: { url: string; secret: string } | undefined;
@@ -231,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       httpsOnly: e.HERALD_HTTPS_ONLY,
       disableAfterS: e.HERALD_ENDPOINT_DISABLE_AFTER_S,
       concurrency: e.HERALD_WORKER_CONCURRENCY,
+      endpointConcurrency: e.HERALD_ENDPOINT_CONCURRENCY,
     },
     operationalWebhook:
       e.HERALD_OPERATIONAL_WEBHOOK_URL && e.HERALD_OPERATIONAL_WEBHOOK_SECRET

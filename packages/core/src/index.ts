@@ -40,7 +40,7 @@ export {
   requestedFeatureFlag,
 } from './schemas/event-type';
 export { jsonDepth, MAX_PAYLOAD_DEPTH, MessageIn, type MessageOut } from './schemas/message';
-export { newEndpointSecret, normalizeEndpointSecret } from './secrets';
+export { ENDPOINT_SECRET_PATTERN, isEndpointSecret, newEndpointSecret, normalizeEndpointSecret } from './secrets';
 export { digestToken, newApiToken, newSessionToken, SESSION_TOKEN_PREFIX, tokenHint } from './tokens';
 
 // Endpoint payload filters (Herald extension).

@@ -57,6 +57,14 @@ describe('configuration', () => {
     [{ HERALD_SESSION_TTL_S: String(30 * 24 * 3600 + 1) }, 'HERALD_SESSION_TTL_S'],
     [{ HERALD_LOGIN_MAX_FAILURES: '0' }, 'HERALD_LOGIN_MAX_FAILURES'],
     [{ HERALD_LOGIN_MAX_FAILURES: 'many' }, 'HERALD_LOGIN_MAX_FAILURES'],
+    [{ HERALD_ENDPOINT_CONCURRENCY: '0' }, 'HERALD_ENDPOINT_CONCURRENCY'],
+    [
+      {
+        HERALD_OPERATIONAL_WEBHOOK_URL: 'https://ops.example/hook',
+        HERALD_OPERATIONAL_WEBHOOK_SECRET: 'whsec_abcdefghij=klmnopqrstuvwxyzABCDEF',
+      },
+      'HERALD_OPERATIONAL_WEBHOOK_SECRET',
+    ],
   ])('refuses %o, naming %s', (env, variable) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);
@@ -101,7 +109,12 @@ describe('configuration', () => {
       outboundAllowlist: [],
       httpsOnly: false,
       disableAfterS: 5 * 24 * 3600,
-      concurrency: 50,
+      concurrency: 1000,
+      endpointConcurrency: 100,
+    });
+    expect(loadConfig({ HERALD_WORKER_CONCURRENCY: '2000', HERALD_ENDPOINT_CONCURRENCY: '20' }).delivery).toMatchObject({
+      concurrency: 2000,
+      endpointConcurrency: 20,
     });
     const custom = loadConfig({
       HERALD_RETRY_SCHEDULE: '1, 2,3',

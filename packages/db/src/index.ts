@@ -46,6 +46,18 @@ export {
 } from './queries/attempts';
 export { runPrepared } from './queries/batching';
 export {
+  acquireCircuitProbe,
+  type CircuitTiming,
+  closeCircuit,
+  deadLetterEndpointBacklog,
+  findOverdueProbes,
+  openCircuit,
+  probeCandidate,
+  releaseHeldDeliveries,
+  releaseStrandedHeld,
+  reopenCircuit,
+} from './queries/circuit';
+export {
   type DeadLetterFilter,
   type DeadLetterOut,
   findDeliveryInApp,
@@ -59,21 +71,22 @@ export {
 export {
   type AttemptOutcome,
   type AttemptRecord,
-  acquireCircuitProbe,
   advanceFifo,
   type ClaimedDelivery,
+  type ClaimResult,
   claimDelivery,
   deadLetterWithoutAttempt,
   disableEndpoint,
-  type EndpointHealthPolicy,
+  type EndpointHealthChange,
   fifoHead,
   findOverdueDeliveries,
+  type HealthSignal,
+  type RecordedAttempt,
   recordAttempt,
   releaseDelivery,
   requeueDeliveries,
   rowFromJson,
   takeThrottleToken,
-  updateEndpointHealth,
 } from './queries/deliveries';
 export {
   deleteEndpoint,
@@ -186,7 +199,6 @@ export {
   findEndpointById,
   hasDueStreamDeliveries,
   nextStreamBatch,
-  recordStreamBatch,
   releaseDrainLease,
   renewDrainLease,
   type StreamedDelivery,

@@ -2,6 +2,7 @@ export { createKafkaPublisher, type KafkaClusterSettings, type KafkaPublisher, t
 export {
   createWebhookSender,
   type Dial,
+  FINAL_FAILURES,
   parseRetryAfter,
   RESPONSE_LIMIT_BYTES,
   type Resolve,

@@ -9,7 +9,26 @@ import type { AddressPolicy } from './ssrf';
 /** How much of a receiver's response is kept (and read at all). */
 export const RESPONSE_LIMIT_BYTES = 1024;
 
-export type SendFailure = 'timeout' | 'connection' | 'refused_address' | 'redirect' | 'invalid_url' | 'http_status';
+export type SendFailure =
+  | 'timeout'
+  | 'connection'
+  | 'refused_address'
+  | 'redirect'
+  | 'invalid_url'
+  | 'http_status'
+  /** The endpoint's secret cannot sign (it was stored before the API checked secrets as it does now). */
+  | 'invalid_secret'
+  /** A Kafka or queue endpoint whose settings cannot be used (no brokers, malformed settings). */
+  | 'invalid_settings'
+  /** Herald failed before the request went out (a bug or an outage of its own); retried. */
+  | 'internal';
+
+/**
+ * Failures no retry can mend: the same request would be refused the same way.
+ * The delivery ends at once (dead-lettered with the reason, replayable once
+ * the endpoint is fixed) instead of spending its schedule.
+ */
+export const FINAL_FAILURES: ReadonlySet<SendFailure> = new Set(['refused_address', 'invalid_url', 'invalid_secret', 'invalid_settings']);
 
 export interface SendRequest {
   url: string;

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 const SECRET_PREFIX = 'whsec_';
+/** Lenient on length (secrets stored before the API's check still sign); `=` only as trailing padding. */
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Decoded keys by secret string. Bounded: the oldest entry goes when it is full. */

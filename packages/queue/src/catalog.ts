@@ -40,17 +40,26 @@ export const JOBS = {
       removeOnFail: { age: 7 * 24 * 3600 },
     } satisfies JobsOptions,
   },
-  /** One attempt at one delivery (message × endpoint). `due` tells retries apart. */
+  /**
+   * One attempt at one delivery (message × endpoint). `due` tells retries
+   * apart. Two kinds of wake-up share the queue, each with a placeholder
+   * delivery id: `stream` drains a Kafka endpoint, `probe` tests an endpoint
+   * whose circuit breaker is open.
+   */
   deliver: {
     queue: 'deliver',
     payload: z.object({
       deliveryId: z.string().min(1),
+      /** The delivery's endpoint, so the worker can hold it to the endpoint's share of sending capacity before claiming. */
+      endpointId: z.string().min(1).optional(),
       /** When the attempt is due (ms since epoch); part of the job id, so each retry is its own job. */
       due: z.number().int().nonnegative().optional(),
-      /** Resent by a person (resend, recover, replay): recorded as a manual attempt. */
+      /** Resent by a person (resend, recover, replay): recorded as a manual attempt, sent even past an open circuit. */
       manual: z.boolean().optional(),
       /** Set for Kafka endpoints: drain this endpoint's stream instead of sending one delivery. */
       stream: z.string().optional(),
+      /** Probe this endpoint: its circuit breaker's open interval is over. */
+      probe: z.string().optional(),
     }),
     jobId: (p: { deliveryId: string; due?: number | undefined; manual?: boolean | undefined }) =>
       `deliver.${p.deliveryId}.${p.due ?? 0}${p.manual ? '.m' : ''}`,

@@ -1,4 +1,5 @@
 export {
+  circuitTransitions,
   deliveriesTotal,
   deliveryDuration,
   METRICS_CONTENT_TYPE,

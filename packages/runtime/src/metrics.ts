@@ -17,15 +17,23 @@ export const messagesIngested = new Counter({
 
 export const deliveriesTotal = new Counter({
   name: 'herald_deliveries_total',
-  help: 'Recorded delivery attempts by outcome: succeeded, failed (a retry follows) or dead',
-  labelNames: ['outcome'] as const,
+  help: 'Recorded delivery attempts by destination (webhook, kafka, queue) and outcome: succeeded, failed (a retry follows) or dead',
+  labelNames: ['destination', 'outcome'] as const,
   registers: [metricsRegistry],
 });
 
 export const deliveryDuration = new Histogram({
   name: 'herald_delivery_duration_seconds',
-  help: 'Duration of recorded delivery attempts',
+  help: 'Duration of recorded delivery attempts, by destination',
+  labelNames: ['destination'] as const,
   buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [metricsRegistry],
+});
+
+export const circuitTransitions = new Counter({
+  name: 'herald_circuit_transitions_total',
+  help: 'Endpoint circuit breakers opened (by a failure rate), reopened (a failed probe) and closed (a success)',
+  labelNames: ['to'] as const,
   registers: [metricsRegistry],
 });
 
@@ -36,10 +44,14 @@ export const queueDepthGauge = new Gauge({
   registers: [metricsRegistry],
 });
 
-/** Counts one recorded delivery attempt. */
-export function observeDelivery(outcome: 'succeeded' | 'failed' | 'dead', durationMs: number): void {
-  deliveriesTotal.inc({ outcome });
-  deliveryDuration.observe(durationMs / 1000);
+/** Counts one recorded delivery attempt, whatever carried it. */
+export function observeDelivery(
+  destination: 'webhook' | 'kafka' | 'queue',
+  outcome: 'succeeded' | 'failed' | 'dead',
+  durationMs: number,
+): void {
+  deliveriesTotal.inc({ destination, outcome });
+  deliveryDuration.observe({ destination }, durationMs / 1000);
 }
 
 export const METRICS_CONTENT_TYPE = metricsRegistry.contentType;

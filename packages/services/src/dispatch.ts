@@ -1,5 +1,5 @@
 import type { Logger } from '@herald/core';
-import { type Database, findOverdueDeliveries, findUndispatched, markDispatched } from '@herald/db';
+import { type Database, findOverdueDeliveries, findOverdueProbes, findUndispatched, markDispatched, releaseStrandedHeld } from '@herald/db';
 import { MAX_FANOUT_BATCH, type QueueRuntime, type ScheduledJob } from '@herald/queue';
 import { sql } from 'drizzle-orm';
 
@@ -206,8 +206,34 @@ export async function sweepOverdueDeliveries(
     const now = Date.now();
     await queue.enqueueMany(
       'deliver',
-      overdue.map((d) => ({ payload: { deliveryId: d.id, due: now } })),
+      overdue.map((d) => ({ payload: { deliveryId: d.id, endpointId: d.endpointId, due: now } })),
     );
     return overdue.length;
   });
+}
+
+/**
+ * The circuit breaker's safety net. Probes whose job was lost (or whose
+ * worker died mid-probe) are queued again once the open interval is over by
+ * `graceMs`; deliveries held while their endpoint's circuit closed (a hold
+ * that raced the release) are made due and queued. Returns how many of each.
+ */
+export async function sweepCircuits(
+  db: Database,
+  queue: QueueRuntime,
+  options: { graceMs: number; batchSize?: number },
+): Promise<{ probes: number; released: number }> {
+  const now = Date.now();
+  const probes = await findOverdueProbes(db, options.graceMs, options.batchSize ?? 1000);
+  // One probe job per endpoint per sweep; a probe that finds the circuit taken or closed does nothing.
+  await queue.enqueueMany(
+    'deliver',
+    probes.map((endpointId) => ({ payload: { deliveryId: `probe-${endpointId}`, endpointId, due: now, probe: endpointId } })),
+  );
+  const released = await releaseStrandedHeld(db, options.graceMs, options.batchSize ?? 1000);
+  await queue.enqueueMany(
+    'deliver',
+    released.map((d) => ({ payload: { deliveryId: d.id, endpointId: d.endpointId, due: now } })),
+  );
+  return { probes: probes.length, released: released.length };
 }

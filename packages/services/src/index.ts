@@ -3,6 +3,7 @@ export {
   type DispatchableMessage,
   type Dispatcher,
   dispatchMessages,
+  sweepCircuits,
   sweepOverdueDeliveries,
   sweepUndispatched,
 } from './dispatch';

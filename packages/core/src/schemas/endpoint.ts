@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FieldError } from '../errors';
 import { PayloadFilter } from '../payload-filter';
+import { ENDPOINT_SECRET_PATTERN, isEndpointSecret } from '../secrets';
 import { Metadata, Name, NameList, noNul, RatePerSecond, Uid } from './common';
 import { KafkaEndpointSettings, QueueEndpointSettings } from './endpoint-settings';
 
@@ -23,10 +24,11 @@ export const EndpointFilterTypes = z
 
 const Description = z.string().refine(noNul, 'must not contain NUL characters');
 
-/** Base64 of the signing key, optionally prefixed with `whsec_` (Standard Webhooks). */
+/** Base64 of the signing key, optionally prefixed with `whsec_` (Standard Webhooks); exactly what the signer accepts. */
 export const EndpointSecret = z
   .string()
-  .regex(/^(whsec_)?[a-zA-Z0-9+/=]{32,100}$/, 'must be 32-100 base64 characters, optionally prefixed with "whsec_"');
+  .regex(ENDPOINT_SECRET_PATTERN, 'must be base64 ("=" only as padding at the end), optionally prefixed with "whsec_"')
+  .refine(isEndpointSecret, 'must be 32-100 base64 characters, optionally prefixed with "whsec_"');
 
 /** Stored in a PostgreSQL integer. */
 const EndpointVersion = z.number().int().min(1).max(2_147_483_647);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { newId } from '@herald/core';
-import { and, type Column, eq, getTableColumns, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
+import { and, type Column, eq, getTableColumns, inArray, lt, or, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
 import { deliveries, endpoints, messages } from '../schema';
@@ -11,8 +11,13 @@ type EndpointRow = typeof endpoints.$inferSelect;
 
 export interface ClaimedDelivery {
   delivery: DeliveryRow;
-  /** Proves this worker holds the delivery; recording needs it. */
+  /**
+   * Proves this worker holds the delivery; recording needs it. For a Kafka
+   * drain it is the endpoint's drain lease token ({@link ClaimedDelivery.byDrain}).
+   */
   leaseToken: string;
+  /** Held through the endpoint's drain lease (Kafka) rather than a lease on the delivery itself. */
+  byDrain?: boolean;
   endpoint: EndpointRow;
   message: { id: string; orgId: string; appId: string; eventType: string; createdAt: Date; body: string };
 }
@@ -39,6 +44,7 @@ const columnsOf = new WeakMap<PgTable, [string, Column][]>();
 
 interface ClaimedRowJson extends Record<string, unknown> {
   delivery: Record<string, unknown>;
+  held: boolean;
   endpoint: Record<string, unknown>;
   message_id: string;
   message_org_id: string;
@@ -48,28 +54,49 @@ interface ClaimedRowJson extends Record<string, unknown> {
   body: string;
 }
 
+/** What a claim found: the delivery is ours to send, or held behind its endpoint's open circuit. */
+export type ClaimResult = { kind: 'claimed'; claim: ClaimedDelivery } | { kind: 'held' };
+
 /**
  * Takes a delivery for one attempt, if it is due and nobody holds it (or the
- * holder's lease ran out: the worker died mid-attempt). Undefined means there
- * is nothing to do: done, dead, not due yet, or in another worker's hands.
- * One statement: the claim, and the endpoint and message it needs.
+ * holder's lease ran out: the worker died mid-attempt). If its endpoint's
+ * circuit breaker is open (or probing), the delivery is held instead: left
+ * without a due time and without a job until the breaker's probe succeeds.
+ * `bypassCircuit` (manual resends, the probe itself) claims regardless.
+ * Undefined means there is nothing to do: done, dead, not due yet, in another
+ * worker's hands, or a Kafka delivery (its endpoint's drain sends it).
+ * One statement: the claim (or hold), and the endpoint and message it needs.
  */
-export async function claimDelivery(db: Database, deliveryId: string, leaseMs: number): Promise<ClaimedDelivery | undefined> {
+export async function claimDelivery(
+  db: Database,
+  deliveryId: string,
+  leaseMs: number,
+  options: { bypassCircuit?: boolean } = {},
+): Promise<ClaimResult | undefined> {
   const leaseToken = randomBytes(12).toString('base64url');
-  const [row] = await runPrepared<ClaimedRowJson>(db, CLAIM_DELIVERY, [deliveryId, leaseToken, leaseMs / 1000]);
+  const [row] = await runPrepared<ClaimedRowJson>(db, CLAIM_DELIVERY, [
+    deliveryId,
+    leaseToken,
+    leaseMs / 1000,
+    options.bypassCircuit ?? false,
+  ]);
   // The endpoint or message was deleted between fan-out and now; the cascade removes the delivery too.
   if (!row) return undefined;
+  if (row.held) return { kind: 'held' };
   return {
-    delivery: rowFromJson(deliveries, row.delivery),
-    leaseToken,
-    endpoint: rowFromJson(endpoints, row.endpoint),
-    message: {
-      id: row.message_id,
-      orgId: row.message_org_id,
-      appId: row.message_app_id,
-      eventType: row.event_type,
-      createdAt: messages.createdAt.mapFromDriverValue(row.message_created_at) as Date,
-      body: row.body,
+    kind: 'claimed',
+    claim: {
+      delivery: rowFromJson(deliveries, row.delivery),
+      leaseToken,
+      endpoint: rowFromJson(endpoints, row.endpoint),
+      message: {
+        id: row.message_id,
+        orgId: row.message_org_id,
+        appId: row.message_app_id,
+        eventType: row.event_type,
+        createdAt: messages.createdAt.mapFromDriverValue(row.message_created_at) as Date,
+        body: row.body,
+      },
     },
   };
 }
@@ -77,20 +104,23 @@ export async function claimDelivery(db: Database, deliveryId: string, leaseMs: n
 const CLAIM_DELIVERY = `
   with claimed as (
     update deliveries d set
-      status = 'sending',
-      lease_token = $2,
-      lease_expires_at = now() + make_interval(secs => $3),
+      status = case
+        when e.held then (case when d.status = 'sending' then (case when d.attempt_count = 0 then 'pending' else 'failed' end) else d.status::text end)
+        else 'sending' end::delivery_status,
+      lease_token = case when e.held then null else $2 end,
+      lease_expires_at = case when e.held then null else now() + make_interval(secs => $3) end,
+      next_attempt_at = case when e.held then null else d.next_attempt_at end,
       updated_at = now()
-    where d.id = $1
-      -- Kafka deliveries are only ever sent by their endpoint's drain, in order.
-      and not exists (select 1 from endpoints e where e.id = d.endpoint_id and e.type = 'kafka')
+    -- Kafka deliveries are only ever sent by their endpoint's drain, in order.
+    from (select id, (circuit_open_until is not null and not $4::boolean) as held from endpoints where type <> 'kafka') e
+    where d.id = $1 and e.id = d.endpoint_id
       and (
         (d.status in ('pending', 'failed') and (d.next_attempt_at is null or d.next_attempt_at <= now() + interval '1 second'))
         or (d.status = 'sending' and d.lease_expires_at < now())
       )
-    returning d.*
+    returning d.*, e.held
   )
-  select to_json(c) as delivery, to_json(e) as endpoint, m.id as message_id, m.org_id as message_org_id,
+  select to_json(c) as delivery, c.held, to_json(e) as endpoint, m.id as message_id, m.org_id as message_org_id,
     m.app_id as message_app_id, m.event_type, m.created_at as message_created_at,
     -- The stored JSON text, byte for byte: what is signed is what is sent.
     m.payload::text as body
@@ -98,7 +128,7 @@ const CLAIM_DELIVERY = `
   join endpoints e on e.id = c.endpoint_id
   join messages m on m.id = c.message_id`;
 
-/** Gives a claimed delivery back without an attempt (circuit open, throttled), due again at `dueAt`. */
+/** Gives a claimed delivery back without an attempt (throttled, FIFO wait), due again at `dueAt`. */
 export async function releaseDelivery(db: Database, claim: ClaimedDelivery, dueAt: Date): Promise<void> {
   await db
     .update(deliveries)
@@ -114,6 +144,13 @@ export async function releaseDelivery(db: Database, claim: ClaimedDelivery, dueA
 
 export type AttemptOutcome = { kind: 'succeeded' } | { kind: 'retry'; nextAttemptAt: Date } | { kind: 'dead' };
 
+/**
+ * What an attempt says about its endpoint's health: a success, a failure, or
+ * neither (back-pressure: 429/503 with Retry-After; and every record of a
+ * Kafka batch but its first, which was one request).
+ */
+export type HealthSignal = 'success' | 'failure' | 'neutral';
+
 export interface AttemptRecord {
   ok: boolean;
   statusCode: number | null;
@@ -121,15 +158,30 @@ export interface AttemptRecord {
   durationMs: number;
   url: string;
   trigger: 'scheduled' | 'manual';
+  health: HealthSignal;
+}
+
+/** How an endpoint's health changed with a recorded batch (given with the first of its attempts in the batch). */
+export interface EndpointHealthChange {
+  /** A success closed the circuit breaker: its held deliveries can go. */
+  circuitClosed: boolean;
+  /** Failing for longer than `disableAfterS` disabled it with this very record. */
+  disabledNow: boolean;
+}
+
+export interface RecordedAttempt {
+  /** The delivery's attempt count after this attempt. */
+  attemptNumber: number;
+  endpointHealth?: EndpointHealthChange;
 }
 
 /**
- * Writes the attempt to the log and moves the delivery on, atomically, only
- * if this worker still holds the lease; a success also clears the endpoint's
- * failure streak and closes its circuit. Returns the attempt number, or
- * undefined when the lease was lost (another worker took over; nothing
- * recorded). Attempts finished in the same turn of the event loop are
- * recorded by one statement (see {@link createAttemptRecorder}).
+ * Writes the attempt to the log, moves the delivery on and updates the
+ * endpoint's health (failure streak, failing since, circuit closed by a
+ * success, disabled after `disableAfterS` of failures), atomically, and only
+ * if this worker still holds the lease. Undefined when the lease was lost
+ * (another worker took over; nothing recorded). Attempts finished in the same
+ * turn of the event loop are recorded by one statement.
  */
 export function recordAttempt(
   db: Database,
@@ -137,55 +189,81 @@ export function recordAttempt(
   attempt: AttemptRecord,
   outcome: AttemptOutcome,
   error: string | null,
-): Promise<number | undefined> {
-  return attemptRecorder(db).add({ claim, attempt, outcome, error });
+  policy: { disableAfterS: number },
+): Promise<RecordedAttempt | undefined> {
+  return attemptRecorder(db).add({ claim, attempt, outcome, error, disableAfterS: policy.disableAfterS });
+}
+
+interface PendingRecord {
+  claim: ClaimedDelivery;
+  attempt: AttemptRecord;
+  outcome: AttemptOutcome;
+  error: string | null;
+  disableAfterS: number;
 }
 
 /**
  * Micro-batched attempt recording: one statement (move the deliveries on
- * under their lease tokens, log the attempts of those that matched, clear the
- * failure streak of endpoints that just succeeded) for everything finished
- * within one turn of the event loop.
+ * under their lease tokens, log the attempts of those that matched, update the
+ * health of their endpoints) for everything finished within one turn of the
+ * event loop. Batch order is the order outcomes were reached, so an endpoint's
+ * streak after the batch is the failures that followed its last success.
  */
 const attemptRecorder = perDatabase((db) =>
-  createMicroBatcher<{ claim: ClaimedDelivery; attempt: AttemptRecord; outcome: AttemptOutcome; error: string | null }, number | undefined>(
-    {
-      maxBatch: 500,
-      async run(batch) {
-        const document = JSON.stringify(
-          batch.map(({ claim, attempt, outcome, error }) => ({
-            delivery_id: claim.delivery.id,
-            lease_token: claim.leaseToken,
-            status: outcome.kind === 'retry' ? 'failed' : outcome.kind,
-            next_attempt_at: outcome.kind === 'retry' ? outcome.nextAttemptAt.toISOString() : null,
-            last_error: error,
-            attempt_id: newId('attempt'),
-            org_id: claim.delivery.orgId,
-            app_id: claim.delivery.appId,
-            message_id: claim.delivery.messageId,
-            endpoint_id: claim.delivery.endpointId,
-            ok: attempt.ok,
-            trigger: attempt.trigger,
-            url: attempt.url,
-            response_status_code: attempt.statusCode,
-            response: attempt.response,
-            duration_ms: attempt.durationMs,
-          })),
-        );
-        const rows = await runPrepared<{ id: string; attempt_count: number }>(db, RECORD_ATTEMPTS, [document, batch.length]);
-        const counts = new Map(rows.map((r) => [r.id, Number(r.attempt_count)]));
-        return batch.map(({ claim }) => counts.get(claim.delivery.id));
-      },
+  createMicroBatcher<PendingRecord, RecordedAttempt | undefined>({
+    maxBatch: 500,
+    async run(batch) {
+      const document = JSON.stringify(
+        batch.map(({ claim, attempt, outcome, error }, ord) => ({
+          ord,
+          delivery_id: claim.delivery.id,
+          lease_token: claim.leaseToken,
+          by_drain: claim.byDrain ?? false,
+          status: outcome.kind === 'retry' ? 'failed' : outcome.kind,
+          next_attempt_at: outcome.kind === 'retry' ? outcome.nextAttemptAt.toISOString() : null,
+          last_error: error,
+          attempt_id: newId('attempt'),
+          org_id: claim.delivery.orgId,
+          app_id: claim.delivery.appId,
+          message_id: claim.delivery.messageId,
+          endpoint_id: claim.delivery.endpointId,
+          ok: attempt.ok,
+          trigger: attempt.trigger,
+          url: attempt.url,
+          response_status_code: attempt.statusCode,
+          response: attempt.response,
+          duration_ms: attempt.durationMs,
+          health: attempt.health,
+        })),
+      );
+      // Every item of a batch shares the one setting; a process has one.
+      const [row] = await runPrepared<{ moved: [string, number][] | null; endpoints: (EndpointHealthChange & { id: string })[] | null }>(
+        db,
+        RECORD_ATTEMPTS,
+        [document, batch.length, batch[0]!.disableAfterS],
+      );
+      const counts = new Map((row?.moved ?? []).map(([id, count]) => [id, Number(count)]));
+      const changes = new Map((row?.endpoints ?? []).map((change) => [change.id, change]));
+      return batch.map(({ claim }) => {
+        const attemptNumber = counts.get(claim.delivery.id);
+        if (attemptNumber === undefined) return undefined;
+        const change = changes.get(claim.delivery.endpointId);
+        // Reported once per endpoint per batch: with its first recorded attempt.
+        changes.delete(claim.delivery.endpointId);
+        return change
+          ? { attemptNumber, endpointHealth: { circuitClosed: change.circuitClosed, disabledNow: change.disabledNow } }
+          : { attemptNumber };
+      });
     },
-  ),
+  }),
 );
 
 const RECORD_ATTEMPTS = `
   with v as (
     select * from json_to_recordset($1::json) as v(
-      delivery_id text, lease_token text, status text, next_attempt_at timestamptz, last_error text,
+      ord integer, delivery_id text, lease_token text, by_drain boolean, status text, next_attempt_at timestamptz, last_error text,
       attempt_id text, org_id text, app_id text, message_id text, endpoint_id text, ok boolean, trigger text,
-      url text, response_status_code integer, response text, duration_ms integer
+      url text, response_status_code integer, response text, duration_ms integer, health text
     )
     -- The LIMIT tells the planner how few rows there are (it assumes 100 from a function), so it
     -- looks the deliveries up by primary key instead of scanning the table for a hash join.
@@ -202,7 +280,13 @@ const RECORD_ATTEMPTS = `
       last_error = v.last_error,
       updated_at = now()
     from v
-    where d.id = v.delivery_id and d.lease_token = v.lease_token
+    where d.id = v.delivery_id
+      and (
+        (not v.by_drain and d.lease_token = v.lease_token)
+        -- A Kafka drain holds its endpoint, not each delivery: it records while it still holds the drain lease.
+        or (v.by_drain and d.status in ('pending', 'failed', 'sending')
+          and exists (select 1 from endpoints e where e.id = d.endpoint_id and e.drain_lease_token = v.lease_token))
+      )
     returning d.id, d.attempt_count
   ),
   logged as (
@@ -212,19 +296,45 @@ const RECORD_ATTEMPTS = `
       v.url, v.response_status_code, v.response, v.duration_ms
     from v join moved on moved.id = v.delivery_id
   ),
-  healed as (
-    -- Locked in id order, so two batches healing the same endpoints cannot deadlock.
-    select e.id from endpoints e
-    where e.id in (select v.endpoint_id from v join moved on moved.id = v.delivery_id where v.ok)
-      and (e.consecutive_failures > 0 or e.failing_since is not null or e.circuit_open_until is not null)
-    order by e.id
-    for update
+  signals as (
+    select v.endpoint_id, v.ord, v.health from v join moved on moved.id = v.delivery_id where v.health <> 'neutral'
   ),
-  healthy as (
-    update endpoints e set consecutive_failures = 0, failing_since = null, circuit_open_until = null
-    from healed where e.id = healed.id
+  last_success as (
+    select endpoint_id, max(ord) as ord from signals where health = 'success' group by endpoint_id
+  ),
+  per_endpoint as (
+    select s.endpoint_id, bool_or(s.health = 'success') as healed,
+      count(*) filter (where s.health = 'failure' and s.ord > coalesce(l.ord, -1))::integer as trailing
+    from signals s left join last_success l using (endpoint_id)
+    group by s.endpoint_id
+  ),
+  locked as (
+    -- Locked in id order, so two batches touching the same endpoints cannot deadlock; "no key"
+    -- so that inserting deliveries (whose foreign key shares the row) is not held up.
+    select e.id, e.circuit_open_until, e.disabled, p.healed, p.trailing
+    from endpoints e join per_endpoint p on p.endpoint_id = e.id
+    where (p.healed and (e.consecutive_failures > 0 or e.failing_since is not null or e.circuit_open_until is not null))
+      or p.trailing > 0
+    order by e.id
+    for no key update of e
+  ),
+  health as (
+    update endpoints e set
+      consecutive_failures = case when l.healed then l.trailing else e.consecutive_failures + l.trailing end,
+      failing_since = case when l.healed then (case when l.trailing > 0 then now() end) else coalesce(e.failing_since, now()) end,
+      circuit_open_until = case when l.healed then null else e.circuit_open_until end,
+      circuit_trips = case when l.healed then 0 else e.circuit_trips end,
+      disabled = e.disabled or (not l.healed and coalesce(e.failing_since < now() - make_interval(secs => $3::integer), false))
+    from locked l where e.id = l.id
+    returning e.id, e.disabled
   )
-  select id, attempt_count from moved`;
+  select
+    (select json_agg(json_build_array(id, attempt_count)) from moved) as moved,
+    (select json_agg(json_build_object(
+        'id', h.id,
+        'circuitClosed', l.healed and l.circuit_open_until is not null,
+        'disabledNow', h.disabled and not l.disabled))
+      from health h join locked l on l.id = h.id) as endpoints`;
 
 /** Ends a delivery without an attempt (its endpoint was disabled meanwhile). */
 export async function deadLetterWithoutAttempt(db: Database, claim: ClaimedDelivery, reason: string): Promise<void> {
@@ -234,73 +344,12 @@ export async function deadLetterWithoutAttempt(db: Database, claim: ClaimedDeliv
     .where(and(eq(deliveries.id, claim.delivery.id), eq(deliveries.leaseToken, claim.leaseToken)));
 }
 
-export interface EndpointHealthPolicy {
-  /** Failures in a row that open the circuit. */
-  circuitThreshold: number;
-  /** First open interval; doubles with every further failure, up to `circuitMaxMs`. */
-  circuitBaseMs: number;
-  circuitMaxMs: number;
-  /** Failing without a success for this long disables the endpoint. */
-  disableAfterS: number;
-}
-
-/**
- * Endpoint health after an attempt. A success closes the circuit and clears
- * the failure streak; a failure extends it, opens the circuit past the
- * threshold, and disables an endpoint that has failed for `disableAfterS`.
- * Returns whether this very update disabled it.
- */
-export async function updateEndpointHealth(
-  db: Database,
-  endpointId: string,
-  ok: boolean,
-  policy: EndpointHealthPolicy,
-): Promise<{ disabledNow: boolean }> {
-  if (ok) {
-    await db
-      .update(endpoints)
-      .set({ consecutiveFailures: 0, failingSince: null, circuitOpenUntil: null })
-      .where(
-        and(
-          eq(endpoints.id, endpointId),
-          or(sql`${endpoints.consecutiveFailures} > 0`, isNotNull(endpoints.failingSince), isNotNull(endpoints.circuitOpenUntil)),
-        ),
-      );
-    return { disabledNow: false };
-  }
-  const rows = await db.execute<{ disabled_now: boolean }>(sql`
-    update ${endpoints} set
-      consecutive_failures = ${endpoints.consecutiveFailures} + 1,
-      failing_since = coalesce(${endpoints.failingSince}, now()),
-      circuit_open_until = case
-        when ${endpoints.consecutiveFailures} + 1 >= ${policy.circuitThreshold}
-        then now() + make_interval(secs => least(${policy.circuitMaxMs / 1000}, ${policy.circuitBaseMs / 1000} * power(2, ${endpoints.consecutiveFailures} + 1 - ${policy.circuitThreshold})))
-        else ${endpoints.circuitOpenUntil} end,
-      disabled = ${endpoints.disabled} or coalesce(${endpoints.failingSince} < now() - make_interval(secs => ${policy.disableAfterS}), false)
-    where ${endpoints.id} = ${endpointId}
-    returning (not (select e.disabled from ${endpoints} e where e.id = ${endpointId})) and disabled as disabled_now`);
-  return { disabledNow: rows[0]?.disabled_now ?? false };
-}
-
 /** 410 Gone: the receiver says the endpoint no longer exists. Returns whether it was enabled until now. */
 export async function disableEndpoint(db: Database, endpointId: string): Promise<boolean> {
   const rows = await db
     .update(endpoints)
     .set({ disabled: true, updatedAt: sql`now()` })
     .where(and(eq(endpoints.id, endpointId), eq(endpoints.disabled, false)))
-    .returning({ id: endpoints.id });
-  return rows.length > 0;
-}
-
-/**
- * The half-open circuit: of all the deliveries waiting on an open circuit,
- * the one that wins this update sends a probe; the rest wait `probeMs` more.
- */
-export async function acquireCircuitProbe(db: Database, endpointId: string, probeMs: number): Promise<boolean> {
-  const rows = await db
-    .update(endpoints)
-    .set({ circuitOpenUntil: sql`now() + make_interval(secs => ${probeMs / 1000})` })
-    .where(and(eq(endpoints.id, endpointId), sql`${endpoints.circuitOpenUntil} <= now()`))
     .returning({ id: endpoints.id });
   return rows.length > 0;
 }
@@ -336,7 +385,7 @@ export async function takeThrottleToken(db: Database, endpointId: string, ratePe
 export async function findOverdueDeliveries(db: Database, graceMs: number, limit: number) {
   const grace = sql`make_interval(secs => ${graceMs / 1000})`;
   return await db
-    .select({ id: deliveries.id, nextAttemptAt: deliveries.nextAttemptAt })
+    .select({ id: deliveries.id, endpointId: deliveries.endpointId, nextAttemptAt: deliveries.nextAttemptAt })
     .from(deliveries)
     .where(
       or(
@@ -349,13 +398,16 @@ export async function findOverdueDeliveries(db: Database, graceMs: number, limit
 }
 
 /** Makes deliveries due now again (resend, recover, dead-letter replay). Returns the ones changed. */
-export async function requeueDeliveries(db: Database, where: { orgId: string; ids: string[] }): Promise<{ id: string }[]> {
+export async function requeueDeliveries(
+  db: Database,
+  where: { orgId: string; ids: string[] },
+): Promise<{ id: string; endpointId: string }[]> {
   if (where.ids.length === 0) return [];
   return await db
     .update(deliveries)
     .set({ status: 'pending', nextAttemptAt: sql`now()`, leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
     .where(and(eq(deliveries.orgId, where.orgId), inArray(deliveries.id, where.ids), sql`${deliveries.status} <> 'sending'`))
-    .returning({ id: deliveries.id });
+    .returning({ id: deliveries.id, endpointId: deliveries.endpointId });
 }
 
 /**

@@ -21,6 +21,7 @@ import { and, desc, eq, or, type SQL, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
 import { endpoints } from '../schema';
+import { deadLetterEndpointBacklog } from './circuit';
 import { keyset, toPage } from './pagination';
 
 export type EndpointRow = typeof endpoints.$inferSelect;
@@ -155,13 +156,28 @@ export async function listEndpoints(db: Database, scope: EndpointScope, query: L
 }
 
 /** Updates one row by id; a uid clash becomes 409. */
+/**
+ * Enabling a disabled endpoint starts its health afresh (otherwise its old
+ * `failing_since` would disable it again at the first failure); disabling one
+ * dead-letters what it still owed, which nothing would send any more.
+ */
 async function setById(db: Executor, scope: EndpointScope, id: string, set: PgUpdateSetSource<typeof endpoints>) {
+  const health: PgUpdateSetSource<typeof endpoints> =
+    set.disabled === false
+      ? {
+          consecutiveFailures: sql`case when ${endpoints.disabled} then 0 else ${endpoints.consecutiveFailures} end`,
+          failingSince: sql`case when ${endpoints.disabled} then null else ${endpoints.failingSince} end`,
+          circuitOpenUntil: sql`case when ${endpoints.disabled} then null else ${endpoints.circuitOpenUntil} end`,
+          circuitTrips: sql`case when ${endpoints.disabled} then 0 else ${endpoints.circuitTrips} end`,
+        }
+      : {};
   try {
     const [row] = await db
       .update(endpoints)
-      .set({ ...set, updatedAt: sql`now()` })
+      .set({ ...set, ...health, updatedAt: sql`now()` })
       .where(inScope(scope, eq(endpoints.id, id)))
       .returning();
+    if (row && set.disabled === true) await deadLetterEndpointBacklog(db as Database, row.id, 'endpoint disabled');
     return row;
   } catch (error) {
     if (isUniqueViolation(error)) throw endpointUidTaken(set.uid as string | null | undefined);

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { newId } from '@herald/core';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { attempts, deliveries, endpoints, messages } from '../schema';
-import type { AttemptOutcome } from './deliveries';
+import { deliveries, endpoints, messages } from '../schema';
 
 /**
  * Kafka endpoints are delivered as a stream: one worker at a time holds the
@@ -47,11 +45,8 @@ export async function releaseDrainLease(db: Database, endpointId: string, token:
 }
 
 export interface StreamedDelivery {
-  id: string;
-  orgId: string;
-  appId: string;
-  attemptCount: number;
-  message: { id: string; eventType: string; createdAt: Date; body: string };
+  delivery: typeof deliveries.$inferSelect;
+  message: { id: string; orgId: string; appId: string; eventType: string; createdAt: Date; body: string };
 }
 
 /**
@@ -66,14 +61,12 @@ export async function nextStreamBatch(
 ): Promise<{ batch: StreamedDelivery[]; waitingUntil?: Date }> {
   const rows = await db
     .select({
-      id: deliveries.id,
-      orgId: deliveries.orgId,
-      appId: deliveries.appId,
-      attemptCount: deliveries.attemptCount,
+      delivery: deliveries,
       due: sql<boolean>`coalesce(${deliveries.nextAttemptAt} <= now(), true)`,
-      nextAttemptAt: deliveries.nextAttemptAt,
       message: {
         id: messages.id,
+        orgId: messages.orgId,
+        appId: messages.appId,
         eventType: messages.eventType,
         createdAt: messages.createdAt,
         body: sql<string>`${messages.payload}::text`,
@@ -101,74 +94,10 @@ export async function nextStreamBatch(
     .limit(limit);
   const batch: StreamedDelivery[] = [];
   for (const row of rows) {
-    if (!row.due) return { batch, waitingUntil: row.nextAttemptAt ?? undefined };
-    batch.push({ id: row.id, orgId: row.orgId, appId: row.appId, attemptCount: row.attemptCount, message: row.message });
+    if (!row.due) return { batch, waitingUntil: row.delivery.nextAttemptAt ?? undefined };
+    batch.push({ delivery: row.delivery, message: row.message });
   }
   return { batch };
-}
-
-/** Records one attempt per delivery of a streamed batch and moves each on, in one transaction. */
-export async function recordStreamBatch(
-  db: Database,
-  endpoint: { id: string; url: string },
-  batch: StreamedDelivery[],
-  result: { ok: boolean; response: string; durationMs: number },
-  outcomeOf: (delivery: StreamedDelivery) => AttemptOutcome,
-): Promise<void> {
-  if (batch.length === 0) return;
-  await db.transaction(async (tx) => {
-    await tx.insert(attempts).values(
-      batch.map((d) => ({
-        id: newId('attempt'),
-        orgId: d.orgId,
-        appId: d.appId,
-        messageId: d.message.id,
-        endpointId: endpoint.id,
-        deliveryId: d.id,
-        status: result.ok ? ('succeeded' as const) : ('failed' as const),
-        url: endpoint.url,
-        response: result.response,
-        durationMs: result.durationMs,
-      })),
-    );
-    if (result.ok) {
-      await tx
-        .update(deliveries)
-        .set({
-          status: 'succeeded',
-          attemptCount: sql`${deliveries.attemptCount} + 1`,
-          lastAttemptAt: sql`now()`,
-          nextAttemptAt: null,
-          lastError: null,
-          leaseToken: null,
-          leaseExpiresAt: null,
-          updatedAt: sql`now()`,
-        })
-        .where(
-          inArray(
-            deliveries.id,
-            batch.map((d) => d.id),
-          ),
-        );
-      return;
-    }
-    for (const delivery of batch) {
-      const outcome = outcomeOf(delivery);
-      await tx
-        .update(deliveries)
-        .set({
-          status: outcome.kind === 'retry' ? 'failed' : outcome.kind,
-          attemptCount: sql`${deliveries.attemptCount} + 1`,
-          lastAttemptAt: sql`now()`,
-          nextAttemptAt: outcome.kind === 'retry' ? outcome.nextAttemptAt : null,
-          lastError: result.response,
-          leaseToken: null,
-          leaseExpiresAt: null,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(deliveries.id, delivery.id));
-    }
-  });
 }
 
 export async function endpointOfDelivery(db: Database, deliveryId: string) {

@@ -21,6 +21,11 @@ export const deliveries = pgTable(
       .references(() => endpoints.id, { onDelete: 'cascade' }),
     status: deliveryStatus('status').notNull().default('pending'),
     attemptCount: integer('attempt_count').notNull().default(0),
+    /**
+     * When the next attempt is due. Null while the delivery is pending or failed
+     * means it is held behind its endpoint's open circuit breaker: it has no job,
+     * and the breaker's successful probe releases it (docs/adr/0004).
+     */
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
     /**
@@ -38,5 +43,6 @@ export const deliveries = pgTable(
     uniqueIndex('deliveries_message_endpoint_key').on(t.messageId, t.endpointId),
     index('deliveries_endpoint_status_idx').on(t.endpointId, t.status),
     index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`status in ('pending', 'failed', 'sending')`),
+    index('deliveries_held_idx').on(t.endpointId).where(sql`status in ('pending', 'failed') and next_attempt_at is null`),
   ],
 );

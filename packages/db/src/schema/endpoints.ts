@@ -40,10 +40,17 @@ export const endpoints = pgTable(
     /** After a rotation the old secret keeps signing until this moment. */
     previousSecret: text('previous_secret'),
     previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
-    /** Endpoint health: failures in a row, since when, and the circuit breaker's reopen time. */
+    /** Endpoint health: failures in a row and since when (a success clears both; 429/503 with Retry-After count as neither). */
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
     failingSince: timestamp('failing_since', { withTimezone: true }),
+    /**
+     * The circuit breaker: set while it is open (until then no delivery is sent,
+     * they are held) or probing (one delivery in flight to test the endpoint);
+     * null when closed. `circuitTrips` counts openings since the last success:
+     * each failed probe doubles the next open interval.
+     */
     circuitOpenUntil: timestamp('circuit_open_until', { withTimezone: true }),
+    circuitTrips: integer('circuit_trips').notNull().default(0),
     /** Token bucket for `throttleRate`, shared by every worker process. */
     throttleTokens: doublePrecision('throttle_tokens'),
     throttleRefilledAt: timestamp('throttle_refilled_at', { withTimezone: true }),

@@ -1,0 +1,194 @@
+/**
+ * Sending capacity of one worker process, shared fairly between endpoints.
+ *
+ * At most `total` sends are in flight in the process and at most
+ * `perEndpoint` to any one endpoint, so a slow or hanging endpoint can fill
+ * only its own share and never the slots a healthy endpoint needs. Work for an
+ * endpoint at its cap waits in that endpoint's own line (in order, up to
+ * `maxWaitingPerEndpoint`); beyond that it is turned away and the caller
+ * schedules it again later. When the whole process is full, callers wait for
+ * a slot in arrival order, taking turns with endpoints whose lines were only
+ * held up by the process limit.
+ *
+ * Items are data (a delivery to claim, or one already claimed), not closures,
+ * so what is still waiting at shutdown can be handed back to the queue.
+ */
+export interface SendCapacity<T> {
+  /**
+   * Admits `item` for `endpointId`: started now, or queued behind the
+   * endpoint's own earlier items ('queued'), or refused because that line is
+   * full ('full'). Waits only while the whole process is at its limit.
+   */
+  submit(endpointId: string, item: T): Promise<'started' | 'queued' | 'full'>;
+  /** Takes up to `count` slots of the endpoint at once, without waiting; returns how many it got. */
+  reserve(endpointId: string, count: number): number;
+  /** Runs `item` in a slot taken by {@link reserve}. */
+  runReserved(endpointId: string, item: T): void;
+  /** Gives back reserved slots that were not used. */
+  unreserve(endpointId: string, count: number): void;
+  /** Removes and returns everything still waiting (for shutdown). */
+  takeWaiting(): { endpointId: string; item: T }[];
+  /** Resolves once nothing is in flight. */
+  idle(): Promise<void>;
+  stats(): { inFlight: number; waiting: number };
+}
+
+interface EndpointLine<T> {
+  active: number;
+  waiting: T[];
+  /** In the admissions line, waiting for a process slot. */
+  admitting: boolean;
+}
+
+type Admission = { kind: 'caller'; admit: () => void } | { kind: 'endpoint'; endpointId: string };
+
+export function createSendCapacity<T>(options: {
+  total: number;
+  perEndpoint: number;
+  maxWaitingPerEndpoint: number;
+  /** Runs one item; never rejects (failures are the item's own business). */
+  run: (endpointId: string, item: T) => Promise<void>;
+}): SendCapacity<T> {
+  const { total, perEndpoint, maxWaitingPerEndpoint } = options;
+  let active = 0;
+  const lines = new Map<string, EndpointLine<T>>();
+  const admissions: Admission[] = [];
+  let idleWaiters: (() => void)[] = [];
+
+  const lineOf = (endpointId: string) => {
+    let line = lines.get(endpointId);
+    if (!line) {
+      line = { active: 0, waiting: [], admitting: false };
+      lines.set(endpointId, line);
+    }
+    return line;
+  };
+
+  const forget = (endpointId: string, line: EndpointLine<T>) => {
+    if (line.active === 0 && line.waiting.length === 0 && !line.admitting) lines.delete(endpointId);
+  };
+
+  /** Runs an item in a slot already counted in `active` and `line.active`. */
+  const start = (endpointId: string, line: EndpointLine<T>, item: T) => {
+    options.run(endpointId, item).finally(() => finish(endpointId, line));
+  };
+
+  const finish = (endpointId: string, line: EndpointLine<T>) => {
+    line.active--;
+    active--;
+    // The endpoint's own line goes first if the process has room; otherwise it takes its turn.
+    if (line.waiting.length > 0 && !line.admitting) {
+      if (admissions.length === 0 && active < total) {
+        line.active++;
+        active++;
+        start(endpointId, line, line.waiting.shift()!);
+      } else {
+        line.admitting = true;
+        admissions.push({ kind: 'endpoint', endpointId });
+      }
+    }
+    admitNext();
+    forget(endpointId, line);
+    if (active === 0 && admissions.length === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  };
+
+  /** Hands free process slots to whoever waits for one, in order. */
+  const admitNext = () => {
+    while (active < total && admissions.length > 0) {
+      const next = admissions.shift()!;
+      if (next.kind === 'caller') {
+        active++;
+        next.admit();
+        continue;
+      }
+      const line = lines.get(next.endpointId);
+      if (!line) continue;
+      line.admitting = false;
+      if (line.waiting.length === 0 || line.active >= perEndpoint) {
+        forget(next.endpointId, line);
+        continue;
+      }
+      line.active++;
+      active++;
+      start(next.endpointId, line, line.waiting.shift()!);
+    }
+  };
+
+  return {
+    async submit(endpointId, item) {
+      let line = lineOf(endpointId);
+      // Behind the endpoint's own earlier items, to keep their order.
+      if (line.active >= perEndpoint || line.waiting.length > 0 || line.admitting) {
+        if (line.waiting.length >= maxWaitingPerEndpoint) {
+          forget(endpointId, line);
+          return 'full';
+        }
+        line.waiting.push(item);
+        return 'queued';
+      }
+      if (active >= total || admissions.length > 0) {
+        // The slot is counted for us by admitNext.
+        await new Promise<void>((admit) => admissions.push({ kind: 'caller', admit }));
+        line = lineOf(endpointId);
+        if (line.active >= perEndpoint) {
+          // Filled up while we waited: give the process slot back and join the endpoint's line.
+          active--;
+          line.waiting.push(item);
+          admitNext();
+          return 'queued';
+        }
+      } else {
+        active++;
+      }
+      line.active++;
+      start(endpointId, line, item);
+      return 'started';
+    },
+
+    reserve(endpointId, count) {
+      const line = lineOf(endpointId);
+      if (line.waiting.length > 0 || line.admitting || admissions.length > 0) {
+        forget(endpointId, line);
+        return 0;
+      }
+      const granted = Math.max(0, Math.min(count, perEndpoint - line.active, total - active));
+      line.active += granted;
+      active += granted;
+      forget(endpointId, line);
+      return granted;
+    },
+
+    runReserved(endpointId, item) {
+      start(endpointId, lineOf(endpointId), item);
+    },
+
+    unreserve(endpointId, count) {
+      const line = lineOf(endpointId);
+      for (let i = 0; i < count; i++) finish(endpointId, line);
+    },
+
+    takeWaiting() {
+      const taken: { endpointId: string; item: T }[] = [];
+      for (const [endpointId, line] of lines) {
+        for (const item of line.waiting) taken.push({ endpointId, item });
+        line.waiting = [];
+      }
+      return taken;
+    },
+
+    idle() {
+      if (active === 0 && admissions.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+
+    stats() {
+      let waiting = 0;
+      for (const line of lines.values()) waiting += line.waiting.length;
+      return { inFlight: active, waiting };
+    },
+  };
+}

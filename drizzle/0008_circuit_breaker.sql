@@ -1,0 +1,2 @@
+ALTER TABLE "endpoints" ADD COLUMN "circuit_trips" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "deliveries_held_idx" ON "deliveries" USING btree ("endpoint_id") WHERE status in ('pending', 'failed') and next_attempt_at is null;

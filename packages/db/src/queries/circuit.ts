@@ -1,0 +1,139 @@
+import { and, eq, isNull, lt, ne, sql } from 'drizzle-orm';
+import type { Database } from '../client';
+import { deliveries, endpoints } from '../schema';
+
+/**
+ * The circuit breaker's state lives in the endpoint row (`circuit_open_until`,
+ * `circuit_trips`), so every worker process holds back the same endpoints.
+ * Deciding to open it is the worker's (a failure rate over a window, see
+ * apps/worker/src/engine/breaker.ts); these statements move the state.
+ */
+export interface CircuitTiming {
+  /** First open interval; doubled by every failed probe, up to `maxMs`. */
+  baseMs: number;
+  maxMs: number;
+}
+
+const openInterval = (timing: CircuitTiming) =>
+  sql`make_interval(secs => least(${timing.maxMs / 1000}::double precision, ${timing.baseMs / 1000}::double precision * power(2, ${endpoints.circuitTrips})))`;
+
+/**
+ * Opens a closed circuit. Undefined when it was open already (another
+ * process tripped it first), or the endpoint is disabled or gone: only the
+ * winner schedules the probe.
+ */
+export async function openCircuit(db: Database, endpointId: string, timing: CircuitTiming): Promise<Date | undefined> {
+  const [row] = await db
+    .update(endpoints)
+    .set({ circuitOpenUntil: sql`now() + ${openInterval(timing)}`, circuitTrips: sql`${endpoints.circuitTrips} + 1` })
+    .where(and(eq(endpoints.id, endpointId), isNull(endpoints.circuitOpenUntil), eq(endpoints.disabled, false)))
+    .returning({ until: endpoints.circuitOpenUntil });
+  return row?.until ?? undefined;
+}
+
+/** A failed probe: open again, for twice as long as last time (up to the maximum). */
+export async function reopenCircuit(db: Database, endpointId: string, timing: CircuitTiming): Promise<Date | undefined> {
+  const [row] = await db
+    .update(endpoints)
+    .set({ circuitOpenUntil: sql`now() + ${openInterval(timing)}`, circuitTrips: sql`${endpoints.circuitTrips} + 1` })
+    .where(and(eq(endpoints.id, endpointId), eq(endpoints.disabled, false)))
+    .returning({ until: endpoints.circuitOpenUntil });
+  return row?.until ?? undefined;
+}
+
+/**
+ * The half-open state: of everyone who finds the open interval over, the one
+ * that wins this update sends the probe; the circuit stays "open" for
+ * `probeMs` more, so nobody else sends meanwhile.
+ */
+export async function acquireCircuitProbe(db: Database, endpointId: string, probeMs: number): Promise<boolean> {
+  const rows = await db
+    .update(endpoints)
+    .set({ circuitOpenUntil: sql`now() + make_interval(secs => ${probeMs / 1000})` })
+    .where(and(eq(endpoints.id, endpointId), sql`${endpoints.circuitOpenUntil} <= now()`, eq(endpoints.disabled, false)))
+    .returning({ id: endpoints.id });
+  return rows.length > 0;
+}
+
+/** Closes the circuit without a success (nothing was left to probe with): the next delivery tests the endpoint. */
+export async function closeCircuit(db: Database, endpointId: string): Promise<void> {
+  await db.update(endpoints).set({ circuitOpenUntil: null, circuitTrips: 0 }).where(eq(endpoints.id, endpointId));
+}
+
+/** A delivery to probe an endpoint with: its oldest unfinished one. */
+export async function probeCandidate(db: Database, endpointId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(and(eq(deliveries.endpointId, endpointId), sql`${deliveries.status} in ('pending', 'failed')`))
+    .orderBy(deliveries.id)
+    .limit(1);
+  return row?.id;
+}
+
+/**
+ * Makes up to `limit` of an endpoint's held deliveries due now (its circuit
+ * closed) and returns them, for the caller to queue. Rows another release is
+ * taking are skipped, not waited for.
+ */
+export async function releaseHeldDeliveries(db: Database, endpointId: string, limit: number): Promise<string[]> {
+  const rows = await db.execute<{ id: string }>(sql`
+    update ${deliveries} set next_attempt_at = now(), updated_at = now()
+    where id in (
+      select id from ${deliveries}
+      where endpoint_id = ${endpointId} and status in ('pending', 'failed') and next_attempt_at is null
+      order by id
+      limit ${limit}
+      for update skip locked
+    )
+    returning id`);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Held deliveries whose endpoint's circuit is closed: a hold that raced with
+ * the probe's release. Made due now and returned, for the sweeper to queue.
+ */
+export async function releaseStrandedHeld(db: Database, graceMs: number, limit: number): Promise<{ id: string; endpointId: string }[]> {
+  return await db.execute<{ id: string; endpointId: string }>(sql`
+    update ${deliveries} d set next_attempt_at = now(), updated_at = now()
+    where d.id in (
+      select h.id from ${deliveries} h join ${endpoints} e on e.id = h.endpoint_id
+      where h.status in ('pending', 'failed') and h.next_attempt_at is null
+        and e.circuit_open_until is null and not e.disabled
+        and h.updated_at < now() - make_interval(secs => ${graceMs / 1000})
+      limit ${limit}
+      for update of h skip locked
+    )
+    returning d.id, d.endpoint_id as "endpointId"`);
+}
+
+/** Endpoints whose open interval (or probe) ran out a while ago with nobody probing: the probe job was lost. */
+export async function findOverdueProbes(db: Database, graceMs: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: endpoints.id })
+    .from(endpoints)
+    .where(
+      and(
+        lt(endpoints.circuitOpenUntil, sql`now() - make_interval(secs => ${graceMs / 1000})`),
+        eq(endpoints.disabled, false),
+        ne(endpoints.type, 'kafka'),
+      ),
+    )
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * A disabled endpoint sends nothing more: everything it still owed (pending,
+ * failed awaiting a retry, held) is dead-lettered with `reason`, visible and
+ * replayable once it is enabled again. Returns how many.
+ */
+export async function deadLetterEndpointBacklog(db: Database, endpointId: string, reason: string): Promise<number> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: 'dead', nextAttemptAt: null, leaseToken: null, leaseExpiresAt: null, lastError: reason, updatedAt: sql`now()` })
+    .where(and(eq(deliveries.endpointId, endpointId), sql`${deliveries.status} in ('pending', 'failed')`))
+    .returning({ id: deliveries.id });
+  return rows.length;
+}
