@@ -227,16 +227,44 @@ describe.each(QUEUE_BACKENDS)('webhook delivery on %s', (backend) => {
     ['the cloud metadata address', 'http://metadata.test/latest', /169\.254\.169\.254/],
     ['a private address', 'http://private.test/hook', /10\.0\.0\.1/],
     ['a private IP literal', 'http://10.0.0.1/hook', /10\.0\.0\.1/],
-  ])('refuses %s and records why, without connecting', async (_, url, reason) => {
+  ])('refuses %s and records why, without connecting: a final failure, not retried', async (_, url, reason) => {
     const created = await api<{ id: string }>('POST', '/endpoint', { url });
     expect(created.status).toBe(201);
-    await publish('a.b', { ssrf: true });
+    const messageId = await publish('a.b', { ssrf: true });
     const attempt = await until(async () => {
       const page = await api<{ data: { status: number; response: string }[] }>('GET', `/attempt/endpoint/${created.body.id}`);
       return page.body.data[0];
     });
     expect(attempt.status).toBe(2);
     expect(attempt.response).toMatch(reason);
+    // Retrying would be refused the same way: dead-lettered at once with the reason, one attempt.
+    const delivery = await until(async () => {
+      const row = await deliveryOf(messageId, created.body.id);
+      return row?.status === 'dead' && row;
+    });
+    expect(delivery).toMatchObject({ attemptCount: 1, lastError: expect.stringMatching(/^final: /) });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await deliveryOf(messageId, created.body.id))?.attemptCount).toBe(1);
+  });
+
+  it('ends a delivery whose endpoint secret cannot sign as a failed attempt with the reason, never stuck in sending', async () => {
+    const r = await receiver();
+    const endpoint = await endpointFor(r);
+    // A secret the API accepted before it checked secrets as the signer does: '=' inside the base64.
+    await herald.database.db
+      .update(schema.endpoints)
+      .set({ secret: 'whsec_dGVzdA==dGVzdGluZ3Rlc3Rpbmd0ZXN0aW5nMTIzNDU2' })
+      .where(eq(schema.endpoints.id, endpoint.id));
+    const messageId = await publish('a.b', { unsigned: true });
+    const delivery = await until(async () => {
+      const row = await deliveryOf(messageId, endpoint.id);
+      return row?.status === 'dead' && row;
+    });
+    expect(delivery.attemptCount).toBe(1);
+    expect(delivery.lastError).toMatch(/invalid webhook secret/);
+    const attempts = await api<{ data: { status: number; response: string }[] }>('GET', `/attempt/endpoint/${endpoint.id}`);
+    expect(attempts.body.data).toEqual([expect.objectContaining({ status: 2, response: expect.stringMatching(/invalid webhook secret/) })]);
+    expect(r.requests).toHaveLength(0);
   });
 
   it('keeps delivering after all of the above', async () => {

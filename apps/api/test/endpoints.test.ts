@@ -291,6 +291,9 @@ describe('POST /api/v1/app/{app_id}/endpoint', () => {
     ['non-string metadata', { url: 'https://example.com', metadata: { n: 1 } }, 'body.metadata.n'],
     ['a short secret', { url: 'https://example.com', secret: 'whsec_short' }, 'body.secret'],
     ['a secret with a bad character', { url: 'https://example.com', secret: `${'a'.repeat(40)}!` }, 'body.secret'],
+    // The signer reads '=' only as trailing padding; a secret with one inside could never sign a delivery.
+    ['a secret with "=" inside', { url: 'https://example.com', secret: `whsec_dGVzdA==${'a'.repeat(30)}` }, 'body.secret'],
+    ['a secret over 100 characters', { url: 'https://example.com', secret: `whsec_${'a'.repeat(101)}` }, 'body.secret'],
     ['an unknown field', { url: 'https://example.com', bogus: true }, 'body.bogus'],
     ['a Herald-owned header', { url: 'https://example.com', headers: { 'webhook-signature': 'x' } }, 'body.headers.webhook-signature'],
     ['an invalid header name', { url: 'https://example.com', headers: { 'bad name': 'x' } }, 'body.headers.bad name'],
@@ -934,6 +937,11 @@ describe('endpoint secret', () => {
     const expires = stored.previousSecretExpiresAt!.getTime();
     expect(expires).toBeGreaterThanOrEqual(before + DAY_MS - 5_000);
     expect(expires).toBeLessThanOrEqual(Date.now() + DAY_MS + 5_000);
+  });
+
+  it('rotate refuses a key the signer could not use', async () => {
+    const ep = await created(herald.rootToken, app.id, { url: 'https://example.com/rot-bad' });
+    expectFieldError(await rotate(herald.rootToken, app.id, ep.id, { key: `abc=${'a'.repeat(36)}` }), 'body.key');
   });
 
   it('rotate takes a key (adding whsec_) and a grace period', async () => {

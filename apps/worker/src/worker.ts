@@ -65,6 +65,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       databaseUrl: config.databaseUrl,
       prefix: config.queuePrefix,
     },
+    { timeoutMs: config.delivery.timeoutMs },
   );
   const destinations = createDestinations({ config, sender, kafka, workQueues });
   // The engine and the Kafka drain record outcomes through the same recorder; the drain is

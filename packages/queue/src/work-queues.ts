@@ -21,23 +21,45 @@ export interface WorkQueuePublisher {
  * services consume with an ordinary `Worker`. They live on Herald's own queue
  * store (same backend and connection) unless the endpoint names a Redis of its own.
  */
-export function createWorkQueuePublisher(settings: QueueSettings): WorkQueuePublisher {
+export function createWorkQueuePublisher(settings: QueueSettings, options: { timeoutMs?: number } = {}): WorkQueuePublisher {
   const queues = new Map<string, AnyQueue>();
   const connections = new Map<string, Redis>();
+  const timeoutMs = options.timeoutMs ?? 15_000;
 
   const redis = (url: string) => {
     let connection = connections.get(url);
     if (!connection) {
-      connection = new Redis(url, { maxRetriesPerRequest: 1 });
+      connection = new Redis(url, {
+        maxRetriesPerRequest: 1,
+        connectTimeout: timeoutMs,
+        // A few quick reconnects, then the connection ends: an unreachable Redis must fail the
+        // publish (BullMQ waits for a connection that is not ready yet, for ever if it keeps retrying).
+        retryStrategy: (times) => (times > 3 ? null : 200 * times),
+      });
       connection.on('error', () => {});
       connections.set(url, connection);
     }
     return connection;
   };
 
+  /** Drops a queue (and its own Redis connection) after a failure, so the next publish starts afresh. */
+  const evict = (key: string, redisUrl: string | undefined) => {
+    const queue = queues.get(key);
+    queues.delete(key);
+    void queue?.close().catch(() => {});
+    if (redisUrl) {
+      const connection = connections.get(redisUrl);
+      connections.delete(redisUrl);
+      connection?.disconnect();
+    }
+  };
+
+  const keyOf = (target: { queue: string; redisUrl?: string | undefined; prefix?: string | undefined }) =>
+    JSON.stringify([target.redisUrl ?? '', target.prefix ?? 'bull', target.queue]);
+
   const queueFor = (target: { queue: string; redisUrl?: string | undefined; prefix?: string | undefined }) => {
     const prefix = target.prefix ?? 'bull';
-    const key = JSON.stringify([target.redisUrl ?? '', prefix, target.queue]);
+    const key = keyOf(target);
     let queue = queues.get(key);
     if (!queue) {
       const redisUrl = target.redisUrl ?? (settings.kind === 'redis' ? settings.redisUrl : undefined);
@@ -52,11 +74,26 @@ export function createWorkQueuePublisher(settings: QueueSettings): WorkQueuePubl
 
   return {
     async publish(target, jobId, data) {
-      await queueFor(target).add('message', data, {
-        jobId,
-        removeOnComplete: { age: 24 * 3600, count: 100_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from the queue store within ${timeoutMs} ms`)), timeoutMs);
       });
+      try {
+        await Promise.race([
+          queueFor(target).add('message', data, {
+            jobId,
+            removeOnComplete: { age: 24 * 3600, count: 100_000 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          }),
+          deadline,
+        ]);
+      } catch (error) {
+        // Only an endpoint's own Redis is dropped; Herald's own store reconnects by itself.
+        if (target.redisUrl) evict(keyOf(target), target.redisUrl);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       await Promise.allSettled([...queues.values()].map((q) => q.close()));

@@ -38,6 +38,8 @@ interface EndpointLine<T> {
   waiting: T[];
   /** In the admissions line, waiting for a process slot. */
   admitting: boolean;
+  /** Callers of this endpoint waiting for a process slot: later items queue behind them. */
+  callers: number;
 }
 
 type Admission = { kind: 'caller'; admit: () => void } | { kind: 'endpoint'; endpointId: string };
@@ -58,14 +60,14 @@ export function createSendCapacity<T>(options: {
   const lineOf = (endpointId: string) => {
     let line = lines.get(endpointId);
     if (!line) {
-      line = { active: 0, waiting: [], admitting: false };
+      line = { active: 0, waiting: [], admitting: false, callers: 0 };
       lines.set(endpointId, line);
     }
     return line;
   };
 
   const forget = (endpointId: string, line: EndpointLine<T>) => {
-    if (line.active === 0 && line.waiting.length === 0 && !line.admitting) lines.delete(endpointId);
+    if (line.active === 0 && line.waiting.length === 0 && !line.admitting && line.callers === 0) lines.delete(endpointId);
   };
 
   /** Runs an item in a slot already counted in `active` and `line.active`. */
@@ -73,11 +75,9 @@ export function createSendCapacity<T>(options: {
     options.run(endpointId, item).finally(() => finish(endpointId, line));
   };
 
-  const finish = (endpointId: string, line: EndpointLine<T>) => {
-    line.active--;
-    active--;
-    // The endpoint's own line goes first if the process has room; otherwise it takes its turn.
-    if (line.waiting.length > 0 && !line.admitting) {
+  /** Starts what waits in an endpoint's line while it has room: now if the process has some, else in its turn. */
+  const pump = (endpointId: string, line: EndpointLine<T>) => {
+    while (line.waiting.length > 0 && line.active < perEndpoint && !line.admitting) {
       if (admissions.length === 0 && active < total) {
         line.active++;
         active++;
@@ -87,6 +87,13 @@ export function createSendCapacity<T>(options: {
         admissions.push({ kind: 'endpoint', endpointId });
       }
     }
+  };
+
+  const finish = (endpointId: string, line: EndpointLine<T>) => {
+    line.active--;
+    active--;
+    // The endpoint's own line goes first if the process has room; otherwise it takes its turn.
+    pump(endpointId, line);
     admitNext();
     forget(endpointId, line);
     if (active === 0 && admissions.length === 0) {
@@ -120,9 +127,9 @@ export function createSendCapacity<T>(options: {
 
   return {
     async submit(endpointId, item) {
-      let line = lineOf(endpointId);
-      // Behind the endpoint's own earlier items, to keep their order.
-      if (line.active >= perEndpoint || line.waiting.length > 0 || line.admitting) {
+      const line = lineOf(endpointId);
+      // Behind the endpoint's own earlier items (queued, or waiting for a process slot), to keep their order.
+      if (line.active >= perEndpoint || line.waiting.length > 0 || line.admitting || line.callers > 0) {
         if (line.waiting.length >= maxWaitingPerEndpoint) {
           forget(endpointId, line);
           return 'full';
@@ -131,21 +138,18 @@ export function createSendCapacity<T>(options: {
         return 'queued';
       }
       if (active >= total || admissions.length > 0) {
-        // The slot is counted for us by admitNext.
+        // The slot is counted for us by admitNext. While we wait, later items of this endpoint
+        // queue behind us and reserve() grants nothing, so the endpoint still has room when we get in.
+        line.callers++;
         await new Promise<void>((admit) => admissions.push({ kind: 'caller', admit }));
-        line = lineOf(endpointId);
-        if (line.active >= perEndpoint) {
-          // Filled up while we waited: give the process slot back and join the endpoint's line.
-          active--;
-          line.waiting.push(item);
-          admitNext();
-          return 'queued';
-        }
+        line.callers--;
       } else {
         active++;
       }
       line.active++;
       start(endpointId, line, item);
+      // Items queued behind us while we waited may fit beside us.
+      pump(endpointId, line);
       return 'started';
     },
 

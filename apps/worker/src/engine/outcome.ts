@@ -55,6 +55,17 @@ export function judgeAttempt(result: SendResult, attemptNumber: number, schedule
   if (result.failure && FINAL_FAILURES.has(result.failure)) {
     return { outcome: { kind: 'dead' }, health: 'failure', breaker: undefined, error: `final: ${result.response}`, gone: false };
   }
+  // Herald's own failure (before anything was sent) says nothing about the endpoint.
+  if (result.failure === 'internal') {
+    const delay = nextRetryDelayMs(attemptNumber, schedule);
+    return {
+      outcome: delay === undefined ? { kind: 'dead' } : { kind: 'retry', nextAttemptAt: new Date(now + delay) },
+      health: 'neutral',
+      breaker: undefined,
+      error: result.response,
+      gone: false,
+    };
+  }
   const backPressure = result.retryAfterMs !== undefined;
   const unanswered = result.statusCode === null;
   const delay = nextRetryDelayMs(attemptNumber, schedule, result.retryAfterMs);
