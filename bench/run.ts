@@ -19,13 +19,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { newApiToken } from '@herald/core';
-import { freePort, migrateDatabase, startEmbeddedPostgres } from '@herald/db';
+import { createDatabaseIfMissing, freePort, migrateDatabase, startEmbeddedPostgres } from '@herald/db';
 import { Kafka, logLevel } from 'kafkajs';
 import postgres from 'postgres';
 import { Pool } from 'undici';
 import { startTestKafka } from '../test/services/kafka';
 import { createDatabaseFromTemplate, startTestPostgres } from '../test/services/postgres';
 import { startTestRedis } from '../test/services/redis';
+import { MIX_ENV, mixFigures, runReceiverMix } from './receiver-mix';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench/results');
@@ -35,7 +36,7 @@ const unique = (p: string) => `${p}_${Date.now().toString(36)}_${randomBytes(3).
 const log = (...a: unknown[]) => console.log(`[bench ${((performance.now() - START) / 1000).toFixed(1)}s]`, ...a);
 const START = performance.now();
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
-/** BENCH_ONLY=ingest,e2e,latency,kafka,fanout,pg,idem,fsync runs only those scenarios (for iterating on one hot path). */
+/** BENCH_ONLY=ingest,e2e,latency,kafka,fanout,pg,idem,fsync,mix runs only those scenarios (for iterating on one hot path). */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined;
 const wanted = (key: string) => !ONLY || ONLY.has(key);
 
@@ -217,7 +218,7 @@ interface Services {
 
 async function startStack(
   services: Services,
-  options: { worker: boolean; queue: 'redis' | 'postgres'; databaseUrl?: string },
+  options: { worker: boolean; queue: 'redis' | 'postgres'; databaseUrl?: string; workers?: number; env?: Record<string, string> },
 ): Promise<Stack> {
   const databaseUrl = options.databaseUrl ?? (await createDatabaseFromTemplate(services.pgServerUrl, unique('bench')));
   const port = await freePort();
@@ -233,6 +234,7 @@ async function startStack(
     HERALD_ADMIN_TOKEN: token,
     HERALD_OUTBOUND_ALLOWLIST: '127.0.0.0/8',
     HERALD_DATA_DIR: join(tmpdir(), unique('herald-bench-data')),
+    ...options.env,
   };
   if (services.kafkaBrokers) env.KAFKA_BROKERS = services.kafkaBrokers.join(',');
   const procs: HeraldProc[] = [spawnHerald('api', env)];
@@ -266,7 +268,7 @@ async function startStack(
       60_000,
       'api start',
     );
-    if (options.worker) procs.push(spawnHerald('worker', env));
+    if (options.worker) for (let i = 0; i < (options.workers ?? 1); i++) procs.push(spawnHerald('worker', env));
   } catch (error) {
     await stack.stop();
     throw error;
@@ -440,6 +442,19 @@ const results: Results = {
   worker_rss_mb: null,
   ingest_events_per_s_fsync_on: null,
   ingest_events_per_s_idempotency_keys: null,
+  mix_healthy_p50_ms: null,
+  mix_healthy_p99_ms: null,
+  mix_late_or_missing: null,
+  mix_first_try_max_ms: null,
+  mix_rate_limited_max_ms: null,
+  mix_min_retry_after_gap_ms: null,
+  mix_duplicates: null,
+  mix_always_500_requests: null,
+  mix_hang_requests: null,
+  mix_2_workers_healthy_p99_ms: null,
+  mix_2_workers_late_or_missing: null,
+  mix_pg_backend_healthy_p99_ms: null,
+  mix_pg_backend_late_or_missing: null,
 };
 const notes: Record<string, string> = {};
 
@@ -462,6 +477,9 @@ const E2E_TOTAL = Number(process.env.BENCH_E2E_TOTAL ?? 5_000);
 const KAFKA_TOTAL = Number(process.env.BENCH_KAFKA_TOTAL ?? 5_000);
 const PG_TOTAL = Number(process.env.BENCH_PG_TOTAL ?? 2_000);
 const INGEST_SECONDS = 15;
+const MIX_SECONDS = Number(process.env.BENCH_MIX_SECONDS ?? 20);
+const MIX_RATE = 40;
+const MIX_WARMUP_SECONDS = 5;
 
 async function ingestSaturation(stack: Stack, seconds: number, options: { idempotencyKeys?: boolean } = {}): Promise<number> {
   const uid = unique('ingest');
@@ -844,6 +862,71 @@ async function main() {
     }
   });
 
+  // ── receiver mix (issue 11), on a cluster with PostgreSQL's default durability: the headline is
+  // one worker process on Redis; two worker processes and the PostgreSQL queue backend beside it ──
+  await scenario(
+    'mix',
+    `receiver mix: ${MIX_RATE} msgs/s to each of two tenants × ${MIX_SECONDS} s, fsync on`,
+    Object.keys(results).filter((k) => k.startsWith('mix_')),
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'herald-bench-pg-mix-'));
+      await chmod(dir, 0o755);
+      const cluster = await startEmbeddedPostgres({ dataDir: dir, database: 'herald_mix' });
+      const benchPostmaster = servicePids.postmaster;
+      try {
+        // CPU accounting: this cluster's postmaster and backends are the PostgreSQL at work here.
+        const probe = postgres(cluster.url, { max: 1, onnotice: () => {} });
+        const [row] = await probe`select pg_backend_pid() as pid`;
+        servicePids.postmaster = Number(readFileSync(`/proc/${row!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+        await probe.end();
+        const variants = [
+          { key: 'mix', queue: 'redis' as const, workers: 1 },
+          { key: 'mix_2_workers', queue: 'redis' as const, workers: 2 },
+          { key: 'mix_pg_backend', queue: 'postgres' as const, workers: 1 },
+        ];
+        for (const variant of variants) {
+          const databaseUrl = cluster.url.replace(/\/herald_mix$/, `/${variant.key}`);
+          await createDatabaseIfMissing(cluster.url, variant.key);
+          await migrateDatabase(databaseUrl);
+          log(`── ${variant.key}: ${variant.queue} queue, ${variant.workers} worker process(es)`);
+          const stack = await startStack(services, {
+            worker: true,
+            workers: variant.workers,
+            queue: variant.queue,
+            databaseUrl,
+            env: MIX_ENV,
+          });
+          try {
+            const cpu = cpuMeter(stack.procs);
+            const report = await runReceiverMix({
+              url: stack.url,
+              token: stack.token,
+              ratePerApp: MIX_RATE,
+              seconds: MIX_SECONDS,
+              warmupSeconds: MIX_WARMUP_SECONDS,
+              log,
+            });
+            log(`   ${cpu()}`);
+            const figures = mixFigures(report);
+            if (variant.key === 'mix') {
+              for (const [name, value] of Object.entries(figures)) results[`mix_${name}`] = value;
+            } else {
+              results[`${variant.key}_healthy_p99_ms`] = figures.healthy_p99_ms;
+              results[`${variant.key}_late_or_missing`] = figures.late_or_missing;
+              notes[variant.key] = JSON.stringify(figures);
+            }
+          } finally {
+            await stack.stop();
+          }
+        }
+      } finally {
+        servicePids.postmaster = benchPostmaster;
+        await cluster.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   results.api_rss_mb = peak.api || null;
   results.worker_rss_mb = peak.worker || null;
   return services;
@@ -877,6 +960,15 @@ function printTable() {
     worker_rss_mb: '≤ 300',
     ingest_events_per_s_fsync_on: '(info)',
     ingest_events_per_s_idempotency_keys: '(info)',
+    mix_healthy_p99_ms: '≤ 250',
+    mix_late_or_missing: '0',
+    mix_duplicates: '0',
+    mix_min_retry_after_gap_ms: '≥ 2,000',
+    mix_always_500_requests: '≤ 316 (Svix ÷ 10)',
+    mix_2_workers_healthy_p99_ms: '≤ 250',
+    mix_2_workers_late_or_missing: '0',
+    mix_pg_backend_healthy_p99_ms: '≤ 250',
+    mix_pg_backend_late_or_missing: '0',
   };
   const rows = Object.entries(results).map(([k, v]) => [k, v === null ? 'null' : v >= 100 ? v.toFixed(0) : v.toFixed(2), targets[k] ?? '']);
   const w = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length)), 10];
@@ -888,9 +980,9 @@ function printTable() {
 let exitCode = 0;
 let services: Services | undefined;
 const hardStop = setTimeout(() => {
-  log('!! whole-run limit (11 min) reached; stopping');
+  log('!! whole-run limit (15 min) reached; stopping');
   void shutdown().then(() => process.exit(2));
-}, 11 * 60_000);
+}, 15 * 60_000);
 hardStop.unref();
 
 let shuttingDown: Promise<void> | undefined;

@@ -6,7 +6,15 @@ import { createQueueRuntime } from '@herald/queue';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { deliveryReport, sleep, spawnWorker, type WorkerProcess } from './support/chaos';
 import { call, testConfig, testDatabase } from './support/harness';
-import { formatMixReport, MIX, type MixReceiver, mixReport, publishMix, startMixReceivers } from './support/receiver-mix';
+import {
+  formatMixReport,
+  type MixReceiver,
+  mixReport,
+  provisionMix,
+  publishMix,
+  startMixReceivers,
+  waitForMix,
+} from './support/receiver-mix';
 
 /**
  * Delivery under the ordinary mix of receivers (issue 11): two tenants, each
@@ -47,28 +55,7 @@ async function runMix(backend: QueueBackendKind, workers: number) {
   const receivers = await startMixReceivers();
   cleanups.push(() => Promise.all(Object.values(receivers).map((r) => r.close())));
 
-  // Tenant B is another organization with its own key.
-  const org = await call<{ id: string }>(api.url, 'POST', '/api/v1/organization', { token: rootToken, json: { name: 'Tenant B' } });
-  expect(org.status, JSON.stringify(org.body)).toBe(201);
-  const key = await call<{ token: string }>(api.url, 'POST', '/api/v1/api-key', {
-    token: rootToken,
-    json: { name: 'tenant b', scope: 'org', orgId: org.body.id },
-  });
-  expect(key.status, JSON.stringify(key.body)).toBe(201);
-  const tokens = { a: rootToken, b: key.body.token };
-  const apps = {} as Record<'a' | 'b', { token: string; appId: string }>;
-  for (const app of ['a', 'b'] as const) {
-    const created = await call<{ id: string }>(api.url, 'POST', '/api/v1/app', { token: tokens[app], json: { name: `mix ${app}` } });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    apps[app] = { token: tokens[app], appId: created.body.id };
-    for (const { label } of MIX[app]) {
-      const endpoint = await call(api.url, 'POST', `/api/v1/app/${created.body.id}/endpoint`, {
-        token: tokens[app],
-        json: { url: receivers[label]!.url, description: label },
-      });
-      expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
-    }
-  }
+  const apps = await provisionMix(api.url, rootToken, receivers);
 
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
@@ -77,7 +64,7 @@ async function runMix(backend: QueueBackendKind, workers: number) {
     HERALD_OUTBOUND_ALLOWLIST: '127.0.0.0/8',
     HERALD_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
     HERALD_RETRY_SCHEDULE: RETRY_SCHEDULE.join(','),
-    LOG_LEVEL: process.env.MIX_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: 'warn',
     ...(backend === 'redis' ? { REDIS_URL: redisUrl } : {}),
   };
   const processes: WorkerProcess[] = [];
@@ -90,16 +77,7 @@ async function runMix(backend: QueueBackendKind, workers: number) {
   await waitForWorkers(api.url, apps.a, receivers['a.healthy-1']!, processes);
 
   const published = await publishMix({ url: api.url, apps, ratePerApp: RATE_PER_APP, seconds: SECONDS });
-  const bounded = Object.values(receivers).filter((r) => !['always-500', 'hang'].includes(r.kind));
-  const expectedPerApp = RATE_PER_APP * SECONDS;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const done = bounded.every((r) => new Set(r.arrivals.filter((x) => x.status === 200).map((x) => x.webhookId)).size >= expectedPerApp);
-    if (done) break;
-    await sleep(250);
-  }
-  // A little longer, so a late duplicate would show.
-  await sleep(1500);
+  await waitForMix(receivers, RATE_PER_APP * SECONDS, 30_000);
   const report = mixReport(receivers, published, RETRY_SCHEDULE);
   console.log(`receiver mix on ${backend}, ${workers} worker process(es):\n${formatMixReport(report)}`);
   const database_ = await deliveryReport(
@@ -116,7 +94,6 @@ describe.each([
   it('delivers to every endpoint that works, on time, without letting the bad ones hold up the rest', async () => {
     const { report, doubleSuccesses, workers: processes } = await runMix(backend, workers);
     const output = () => processes.map((p) => p.output().slice(-3000)).join('\n---\n');
-    if (process.env.MIX_LOG_LEVEL) console.log(processes.map((p) => p.output()).join('\n---\n'));
     const r = report.receivers;
 
     // Isolation: the healthy endpoints of both tenants keep their latency.

@@ -121,6 +121,49 @@ async function startMixReceiver(label: string, kind: ReceiverKind): Promise<MixR
   };
 }
 
+/**
+ * Tenant A (the root key's organization) and tenant B (a new organization with
+ * its own key), an application each, and one endpoint per receiver of the mix.
+ */
+export async function provisionMix(url: string, rootToken: string, receivers: Record<string, MixReceiver>) {
+  const post = async <T>(path: string, token: string, json: unknown): Promise<T> => {
+    const response = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(json),
+    });
+    const body = (await response.json()) as T;
+    if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+  const org = await post<{ id: string }>('/api/v1/organization', rootToken, { name: 'Tenant B' });
+  const key = await post<{ token: string }>('/api/v1/api-key', rootToken, { name: 'tenant b', scope: 'org', orgId: org.id });
+  const tokens = { a: rootToken, b: key.token };
+  const apps = {} as Record<'a' | 'b', { token: string; appId: string }>;
+  for (const app of ['a', 'b'] as const) {
+    const created = await post<{ id: string }>('/api/v1/app', tokens[app], { name: `mix ${app}` });
+    apps[app] = { token: tokens[app], appId: created.id };
+    for (const { label } of MIX[app]) {
+      await post(`/api/v1/app/${created.id}/endpoint`, tokens[app], { url: receivers[label]!.url, description: label });
+    }
+  }
+  return apps;
+}
+
+/** Waits until every receiver that can succeed has answered 2xx for `perApp` messages (or `timeoutMs` passed), then a little longer for a late duplicate to show. */
+export async function waitForMix(receivers: Record<string, MixReceiver>, perApp: number, timeoutMs: number): Promise<void> {
+  const bounded = Object.values(receivers).filter((r) => !['always-500', 'hang'].includes(r.kind));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const done = bounded.every(
+      (r) => new Set(r.arrivals.filter((x) => x.status === 200 && x.n >= 0).map((x) => x.webhookId)).size >= perApp,
+    );
+    if (done) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+}
+
 /** One server (one origin, like real subscribers) per receiver of the mix. */
 export async function startMixReceivers(): Promise<Record<string, MixReceiver>> {
   const all = await Promise.all([...MIX.a, ...MIX.b].map(({ label, kind }) => startMixReceiver(label, kind)));
@@ -145,6 +188,8 @@ export async function publishMix(options: {
   apps: Record<'a' | 'b', { token: string; appId: string }>;
   ratePerApp: number;
   seconds: number;
+  /** Warm-up traffic: numbered below zero, so no report counts it. */
+  warmup?: boolean;
 }): Promise<Published[]> {
   const published: Published[] = [];
   const total = Math.round(options.ratePerApp * options.seconds);
@@ -165,7 +210,8 @@ export async function publishMix(options: {
     const due = started + (i * 1000) / options.ratePerApp;
     const wait = due - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    sends.push(send('a', i), send('b', i));
+    const n = options.warmup ? -2 - i : i;
+    sends.push(send('a', n), send('b', n));
   }
   await Promise.all(sends);
   return published;
