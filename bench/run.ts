@@ -480,6 +480,45 @@ const INGEST_SECONDS = 15;
 const MIX_SECONDS = Number(process.env.BENCH_MIX_SECONDS ?? 20);
 const MIX_RATE = 40;
 const MIX_WARMUP_SECONDS = 5;
+/** BENCH_PG_STATS=1: the mix scenario's cluster loads pg_stat_statements and each variant logs its costliest statements. */
+const PG_STATS = process.env.BENCH_PG_STATS === '1';
+
+/** Samples pg_stat_activity: per statement kind, how often its backends were running or waiting, and on what. */
+function sampleWaits(sql: postgres.Sql) {
+  const counts = new Map<string, number>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const rows = await sql<{ what: string }[]>`
+        select coalesce(wait_event_type || ':' || wait_event, 'CPU') || '  ' || regexp_replace(left(query, 40), '\s+', ' ', 'g') as what
+        from pg_stat_activity where state = 'active' and pid <> pg_backend_pid() and backend_type = 'client backend'`.catch(() => []);
+      for (const { what } of rows) counts.set(what, (counts.get(what) ?? 0) + 1);
+      await sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return [...counts]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([what, n]) => `      ${String(n).padStart(5)}  ${what}`)
+        .join('\n');
+    },
+  };
+}
+
+async function logTopStatements(sql: postgres.Sql) {
+  const rows = await sql<{ calls: number; total_ms: number; mean_ms: number; rows: number; query: string }[]>`
+    select calls::int, round(total_exec_time)::int as total_ms, round(mean_exec_time::numeric, 3)::float as mean_ms, rows::int,
+      regexp_replace(left(query, 160), '\s+', ' ', 'g') as query
+    from pg_stat_statements order by total_exec_time desc limit 15`;
+  for (const r of rows)
+    log(
+      `   ${String(r.total_ms).padStart(6)} ms ${String(r.calls).padStart(7)} calls ${r.mean_ms.toFixed(3).padStart(8)} ms/call ${String(r.rows).padStart(7)} rows  ${r.query}`,
+    );
+}
 
 async function ingestSaturation(stack: Stack, seconds: number, options: { idempotencyKeys?: boolean } = {}): Promise<number> {
   const uid = unique('ingest');
@@ -871,7 +910,22 @@ async function main() {
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'herald-bench-pg-mix-'));
       await chmod(dir, 0o755);
-      const cluster = await startEmbeddedPostgres({ dataDir: dir, database: 'herald_mix' });
+      const cluster = await startEmbeddedPostgres({
+        dataDir: dir,
+        database: 'herald_mix',
+        ...(PG_STATS
+          ? {
+              settings: {
+                shared_preload_libraries: 'pg_stat_statements,auto_explain',
+                'pg_stat_statements.track': 'all',
+                // Plans of statements slower than 20 ms go to the cluster's server.log (kept with BENCH_PG_STATS).
+                'auto_explain.log_min_duration': '20ms',
+                'auto_explain.log_analyze': 'on',
+                'auto_explain.log_buffers': 'on',
+              },
+            }
+          : {}),
+      });
       const benchPostmaster = servicePids.postmaster;
       try {
         // CPU accounting: this cluster's postmaster and backends are the PostgreSQL at work here.
@@ -898,6 +952,9 @@ async function main() {
           });
           try {
             const cpu = cpuMeter(stack.procs);
+            if (PG_STATS)
+              await stack.sql`create extension if not exists pg_stat_statements`.then(() => stack.sql`select pg_stat_statements_reset()`);
+            const waits = PG_STATS ? sampleWaits(stack.sql) : undefined;
             const report = await runReceiverMix({
               url: stack.url,
               token: stack.token,
@@ -907,6 +964,8 @@ async function main() {
               log,
             });
             log(`   ${cpu()}`);
+            if (PG_STATS) await logTopStatements(stack.sql);
+            if (waits) log(`   what active PostgreSQL backends were doing (samples every 50 ms):\n${await waits.stop()}`);
             const figures = mixFigures(report);
             if (variant.key === 'mix') {
               for (const [name, value] of Object.entries(figures)) results[`mix_${name}`] = value;
@@ -922,7 +981,8 @@ async function main() {
       } finally {
         servicePids.postmaster = benchPostmaster;
         await cluster.stop();
-        await rm(dir, { recursive: true, force: true });
+        if (PG_STATS) log(`   server log with slow plans kept: ${cluster.dataDir}/server.log`);
+        else await rm(dir, { recursive: true, force: true });
       }
     },
   );

@@ -133,15 +133,20 @@ describe('Kafka and work-queue endpoints', () => {
       expect(counter(after, destination, 'failed') - counter(before, destination, 'failed'), `${destination} failed attempts`).toBe(4);
       expect(counter(after, destination, 'dead') - counter(before, destination, 'dead'), `${destination} dead letters`).toBe(1);
     }
-    // The failing streak is the endpoint's health, whatever carries its messages.
-    const health = await api<{ endpoints: { endpointId: string; health: { consecutiveFailures: number; failingSince: string | null } }[] }>(
-      'GET',
-      '/stats',
-    );
+    // The failing streak is the endpoint's health, whatever carries its messages (written within a moment).
     for (const endpointId of [kafka, queue]) {
-      const found = health.body.endpoints.find((e) => e.endpointId === endpointId)!;
-      expect(found.health.consecutiveFailures).toBe(5);
-      expect(found.health.failingSince).not.toBeNull();
+      const health = await until(
+        `the failure streak of ${endpointId}`,
+        async () => {
+          const stats = await api<{
+            endpoints: { endpointId: string; health: { consecutiveFailures: number; failingSince: string | null } }[];
+          }>('GET', '/stats');
+          const found = stats.body.endpoints.find((e) => e.endpointId === endpointId)!.health;
+          return found.consecutiveFailures === 5 && found;
+        },
+        { timeoutMs: 5000 },
+      );
+      expect(health.failingSince).not.toBeNull();
     }
   }, 90_000);
 });

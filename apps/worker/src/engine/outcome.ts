@@ -6,9 +6,10 @@ import {
   type Database,
   deadLetterEndpointBacklog,
   disableEndpoint,
-  type HealthSignal,
+  type EndpointHealthChange,
   openCircuit,
   recordAttempt,
+  recordEndpointHealth,
   releaseHeldDeliveries,
   reopenCircuit,
 } from '@herald/db';
@@ -20,6 +21,12 @@ import { type BreakerPolicy, type BreakerWindows, breakerWindowMs, createBreaker
 
 /** Svix sends `message.attempt.failing` on the fourth failed attempt in a row. */
 export const FAILING_AFTER_ATTEMPTS = 4;
+
+/**
+ * What an attempt says about its endpoint's health: a success, a failure, or
+ * neither (back-pressure: 429/503 with Retry-After; Herald's own failure).
+ */
+export type HealthSignal = 'success' | 'failure' | 'neutral';
 
 /** What one attempt's result means for its delivery and its endpoint. */
 export interface Verdict {
@@ -99,6 +106,47 @@ export interface OutcomeRecorderDeps {
 
 /** How many held deliveries a closed circuit releases per statement. */
 const RELEASE_CHUNK = 1000;
+/** Endpoint health is written at most this often per process (a success that may close an open circuit: at once). */
+const HEALTH_FLUSH_MS = 250;
+
+/**
+ * Endpoint health as this process sees it, written in one statement every
+ * {@link HEALTH_FLUSH_MS} rather than with every attempt: a busy endpoint's
+ * row would otherwise be written, and locked across a commit, by every
+ * recording. Order within a flush is kept (the streak is the failures after
+ * the last success).
+ */
+function createHealthLedger(deps: {
+  write: (deltas: { endpointId: string; succeeded: boolean; trailingFailures: number }[]) => Promise<void>;
+}) {
+  const pending = new Map<string, { succeeded: boolean; trailingFailures: number }>();
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  const flush = (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (pending.size === 0) return writing;
+    const deltas = [...pending].map(([endpointId, d]) => ({ endpointId, ...d }));
+    pending.clear();
+    writing = writing.then(() => deps.write(deltas));
+    return writing;
+  };
+
+  return {
+    note(endpointId: string, signal: 'success' | 'failure', urgent: boolean): void {
+      const entry = pending.get(endpointId) ?? { succeeded: false, trailingFailures: 0 };
+      if (signal === 'success') {
+        entry.succeeded = true;
+        entry.trailingFailures = 0;
+      } else entry.trailingFailures++;
+      pending.set(endpointId, entry);
+      if (urgent) void flush();
+      else timer ??= setTimeout(flush, HEALTH_FLUSH_MS).unref();
+    },
+    flush,
+  };
+}
 
 /**
  * The one place an attempt's outcome is recorded, for every destination
@@ -113,6 +161,8 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
   const windows: BreakerWindows = createBreakerWindows(breakerPolicy);
   const timing = { baseMs: breakerPolicy.openBaseMs, maxMs: breakerPolicy.openMaxMs };
   const releasing = new Map<string, Promise<void>>();
+  /** A delivery of each endpoint in the ledger, for the operational webhook that names it. */
+  const lastClaim = new Map<string, ClaimedDelivery>();
 
   const operational = async (type: JobPayload<'operational'>['type'], claim: ClaimedDelivery, key: string) => {
     if (!config.operationalWebhook) return;
@@ -161,6 +211,37 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
   };
 
   /** Records one attempt and all that follows from it; returns its outcome, or undefined if the lease was lost. */
+  const onHealthChange = async (change: EndpointHealthChange) => {
+    if (change.circuitClosed) {
+      windows.reset(change.endpointId);
+      circuitTransitions.inc({ to: 'closed' });
+      log.info('circuit closed; releasing held deliveries', { endpointId: change.endpointId });
+      releaseHeld(change.endpointId);
+    }
+    const claim = lastClaim.get(change.endpointId);
+    if (change.disabledNow && claim) await endpointDisabled(claim, 'failing too long');
+  };
+
+  const health = createHealthLedger({
+    async write(deltas) {
+      try {
+        const changes = await recordEndpointHealth(db, deltas, { disableAfterS: config.delivery.disableAfterS });
+        for (const change of changes) await onHealthChange(change);
+      } catch (error) {
+        // Health is the worker's view of recent attempts; the next ones write it again.
+        log.warn('endpoint health not written', { endpoints: deltas.length, error: errorText(error) });
+      } finally {
+        for (const { endpointId } of deltas) lastClaim.delete(endpointId);
+      }
+    },
+  });
+
+  const endpointDisabled = async (claim: ClaimedDelivery, reason: string) => {
+    const dead = await deadLetterEndpointBacklog(db, claim.endpoint.id, 'endpoint disabled');
+    log.warn('endpoint disabled', { endpointId: claim.endpoint.id, reason, deadLettered: dead });
+    await operational('endpoint.disabled', claim, `disabled.${claim.endpoint.id}.${Date.now()}`);
+  };
+
   async function record(sent: SentAttempt): Promise<AttemptOutcome | undefined> {
     const { claim, result } = sent;
     const { endpoint, delivery } = claim;
@@ -179,18 +260,21 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
         durationMs: result.durationMs,
         url: endpoint.url,
         trigger: sent.manual ? 'manual' : 'scheduled',
-        health: countsForHealth ? verdict.health : 'neutral',
       },
       outcome,
       verdict.error,
-      { disableAfterS: config.delivery.disableAfterS },
     );
     if (recorded === undefined) {
       // Our lease ran out and another worker took the delivery over; it records its own attempt.
       log.warn('delivery lease lost; this attempt is not recorded', { deliveryId: delivery.id });
       return undefined;
     }
-    const attemptNumber = recorded.attemptNumber;
+    const attemptNumber = recorded;
+    if (countsForHealth && verdict.health !== 'neutral') {
+      lastClaim.set(endpoint.id, claim);
+      // A success seen by a claim that found the circuit open (the probe, a manual resend) closes it now.
+      health.note(endpoint.id, verdict.health, verdict.health === 'success' && endpoint.circuitOpenUntil !== null);
+    }
     observeDelivery(endpoint.type, outcome.kind === 'retry' ? 'failed' : outcome.kind, result.durationMs);
 
     // A Kafka drain schedules its own retries (the whole batch, in order).
@@ -210,23 +294,7 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
       const now = Date.now();
       if (windows.observe(endpoint.id, verdict.breaker ?? 'seen', windowMs, now - result.durationMs, now)) await tripBreaker(claim, false);
     }
-    if (recorded.endpointHealth?.circuitClosed) {
-      windows.reset(endpoint.id);
-      circuitTransitions.inc({ to: 'closed' });
-      log.info('circuit closed; releasing held deliveries', { endpointId: endpoint.id });
-      releaseHeld(endpoint.id);
-    }
-
-    const disabledNow = (recorded.endpointHealth?.disabledNow ?? false) || (verdict.gone && (await disableEndpoint(db, endpoint.id)));
-    if (disabledNow) {
-      const dead = await deadLetterEndpointBacklog(db, endpoint.id, 'endpoint disabled');
-      log.warn('endpoint disabled', {
-        endpointId: endpoint.id,
-        reason: verdict.gone ? '410 Gone' : 'failing too long',
-        deadLettered: dead,
-      });
-      await operational('endpoint.disabled', claim, `disabled.${endpoint.id}.${Date.now()}`);
-    }
+    if (verdict.gone && (await disableEndpoint(db, endpoint.id))) await endpointDisabled(claim, '410 Gone');
     if (!result.ok && attemptNumber === FAILING_AFTER_ATTEMPTS && outcome.kind === 'retry') {
       await operational('message.attempt.failing', claim, `failing.${delivery.id}`);
     }
@@ -238,8 +306,9 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
 
   return {
     record,
-    /** Resolves when no release of held deliveries is running (shutdown). */
+    /** Writes what is pending of endpoint health and waits for releases of held deliveries (shutdown). */
     async idle(): Promise<void> {
+      await health.flush();
       while (releasing.size > 0) await Promise.all([...releasing.values()]);
     },
   };

@@ -1,6 +1,74 @@
 import { and, eq, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { deliveries, endpoints } from '../schema';
+import { runPrepared } from './batching';
+
+/**
+ * What a worker saw of an endpoint since it last wrote its health: whether
+ * any attempt succeeded, and how many failed after the last success (or in
+ * all, without one).
+ */
+export interface EndpointHealthDelta {
+  endpointId: string;
+  succeeded: boolean;
+  trailingFailures: number;
+}
+
+export interface EndpointHealthChange {
+  endpointId: string;
+  /** A success closed the open circuit: its held deliveries can go. */
+  circuitClosed: boolean;
+  /** Failing for longer than `disableAfterS` disabled it with this very write. */
+  disabledNow: boolean;
+}
+
+/**
+ * Writes endpoints' health, one statement for many: a success clears the
+ * failure streak and `failing_since` and closes an open circuit; failures
+ * extend the streak; failing since more than `disableAfterS` ago disables
+ * the endpoint. Rows are locked in id order (two writers cannot deadlock)
+ * and only when something changes. Returns what changed that matters.
+ */
+export async function recordEndpointHealth(
+  db: Database,
+  deltas: EndpointHealthDelta[],
+  policy: { disableAfterS: number },
+): Promise<EndpointHealthChange[]> {
+  if (deltas.length === 0) return [];
+  const document = JSON.stringify(deltas.map((d) => ({ endpoint_id: d.endpointId, healed: d.succeeded, failures: d.trailingFailures })));
+  const rows = await runPrepared<{ endpointId: string; circuitClosed: boolean; disabledNow: boolean }>(db, RECORD_ENDPOINT_HEALTH, [
+    document,
+    deltas.length,
+    policy.disableAfterS,
+  ]);
+  return rows.map((r) => ({ endpointId: r.endpointId, circuitClosed: r.circuitClosed, disabledNow: r.disabledNow }));
+}
+
+const RECORD_ENDPOINT_HEALTH = `
+  with v as (
+    select * from json_to_recordset($1::json) as v(endpoint_id text, healed boolean, failures integer) limit $2
+  ),
+  locked as (
+    -- "no key": inserting deliveries (whose foreign key shares the row) is not held up.
+    select e.id, e.circuit_open_until, e.disabled, v.healed, v.failures
+    from endpoints e join v on v.endpoint_id = e.id
+    where (v.healed and (e.consecutive_failures > 0 or e.failing_since is not null or e.circuit_open_until is not null))
+      or v.failures > 0
+    order by e.id
+    for no key update of e
+  ),
+  written as (
+    update endpoints e set
+      consecutive_failures = case when l.healed then l.failures else e.consecutive_failures + l.failures end,
+      failing_since = case when l.healed then (case when l.failures > 0 then now() end) else coalesce(e.failing_since, now()) end,
+      circuit_open_until = case when l.healed then null else e.circuit_open_until end,
+      circuit_trips = case when l.healed then 0 else e.circuit_trips end,
+      disabled = e.disabled or (not l.healed and coalesce(e.failing_since < now() - make_interval(secs => $3::integer), false))
+    from locked l where e.id = l.id
+    returning e.id, e.disabled
+  )
+  select w.id as "endpointId", (l.healed and l.circuit_open_until is not null) as "circuitClosed", (w.disabled and not l.disabled) as "disabledNow"
+  from written w join locked l on l.id = w.id`;
 
 /**
  * The circuit breaker's state lives in the endpoint row (`circuit_open_until`,

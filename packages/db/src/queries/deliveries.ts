@@ -144,13 +144,6 @@ export async function releaseDelivery(db: Database, claim: ClaimedDelivery, dueA
 
 export type AttemptOutcome = { kind: 'succeeded' } | { kind: 'retry'; nextAttemptAt: Date } | { kind: 'dead' };
 
-/**
- * What an attempt says about its endpoint's health: a success, a failure, or
- * neither (back-pressure: 429/503 with Retry-After; and every record of a
- * Kafka batch but its first, which was one request).
- */
-export type HealthSignal = 'success' | 'failure' | 'neutral';
-
 export interface AttemptRecord {
   ok: boolean;
   statusCode: number | null;
@@ -158,30 +151,16 @@ export interface AttemptRecord {
   durationMs: number;
   url: string;
   trigger: 'scheduled' | 'manual';
-  health: HealthSignal;
-}
-
-/** How an endpoint's health changed with a recorded batch (given with the first of its attempts in the batch). */
-export interface EndpointHealthChange {
-  /** A success closed the circuit breaker: its held deliveries can go. */
-  circuitClosed: boolean;
-  /** Failing for longer than `disableAfterS` disabled it with this very record. */
-  disabledNow: boolean;
-}
-
-export interface RecordedAttempt {
-  /** The delivery's attempt count after this attempt. */
-  attemptNumber: number;
-  endpointHealth?: EndpointHealthChange;
 }
 
 /**
- * Writes the attempt to the log, moves the delivery on and updates the
- * endpoint's health (failure streak, failing since, circuit closed by a
- * success, disabled after `disableAfterS` of failures), atomically, and only
- * if this worker still holds the lease. Undefined when the lease was lost
- * (another worker took over; nothing recorded). Attempts finished in the same
- * turn of the event loop are recorded by one statement.
+ * Writes the attempt to the log and moves the delivery on, atomically, only
+ * if this worker still holds the lease. Returns the delivery's attempt count
+ * after it, or undefined when the lease was lost (another worker took over;
+ * nothing recorded). Attempts finished in the same turn of the event loop are
+ * recorded by one statement. Endpoint health is recorded apart
+ * ({@link recordEndpointHealth}): a row every attempt of an endpoint would
+ * write is a lock every recording of that endpoint would wait for.
  */
 export function recordAttempt(
   db: Database,
@@ -189,85 +168,63 @@ export function recordAttempt(
   attempt: AttemptRecord,
   outcome: AttemptOutcome,
   error: string | null,
-  policy: { disableAfterS: number },
-): Promise<RecordedAttempt | undefined> {
-  return attemptRecorder(db).add({ claim, attempt, outcome, error, disableAfterS: policy.disableAfterS });
-}
-
-interface PendingRecord {
-  claim: ClaimedDelivery;
-  attempt: AttemptRecord;
-  outcome: AttemptOutcome;
-  error: string | null;
-  disableAfterS: number;
+): Promise<number | undefined> {
+  return attemptRecorder(db).add({ claim, attempt, outcome, error });
 }
 
 /**
  * Micro-batched attempt recording: one statement (move the deliveries on
- * under their lease tokens, log the attempts of those that matched, update the
- * health of their endpoints) for everything finished within one turn of the
- * event loop. Batch order is the order outcomes were reached, so an endpoint's
- * streak after the batch is the failures that followed its last success.
+ * under their lease tokens, log the attempts of those that matched) for
+ * everything finished within one turn of the event loop.
  */
 const attemptRecorder = perDatabase((db) =>
-  createMicroBatcher<PendingRecord, RecordedAttempt | undefined>({
-    maxBatch: 500,
-    async run(batch) {
-      const document = JSON.stringify(
-        batch.map(({ claim, attempt, outcome, error }, ord) => ({
-          ord,
-          delivery_id: claim.delivery.id,
-          lease_token: claim.leaseToken,
-          by_drain: claim.byDrain ?? false,
-          status: outcome.kind === 'retry' ? 'failed' : outcome.kind,
-          next_attempt_at: outcome.kind === 'retry' ? outcome.nextAttemptAt.toISOString() : null,
-          last_error: error,
-          attempt_id: newId('attempt'),
-          org_id: claim.delivery.orgId,
-          app_id: claim.delivery.appId,
-          message_id: claim.delivery.messageId,
-          endpoint_id: claim.delivery.endpointId,
-          ok: attempt.ok,
-          trigger: attempt.trigger,
-          url: attempt.url,
-          response_status_code: attempt.statusCode,
-          response: attempt.response,
-          duration_ms: attempt.durationMs,
-          health: attempt.health,
-        })),
-      );
-      // Every item of a batch shares the one setting; a process has one.
-      const [row] = await runPrepared<{ moved: [string, number][] | null; endpoints: (EndpointHealthChange & { id: string })[] | null }>(
-        db,
-        RECORD_ATTEMPTS,
-        [document, batch.length, batch[0]!.disableAfterS],
-      );
-      const counts = new Map((row?.moved ?? []).map(([id, count]) => [id, Number(count)]));
-      const changes = new Map((row?.endpoints ?? []).map((change) => [change.id, change]));
-      return batch.map(({ claim }) => {
-        const attemptNumber = counts.get(claim.delivery.id);
-        if (attemptNumber === undefined) return undefined;
-        const change = changes.get(claim.delivery.endpointId);
-        // Reported once per endpoint per batch: with its first recorded attempt.
-        changes.delete(claim.delivery.endpointId);
-        return change
-          ? { attemptNumber, endpointHealth: { circuitClosed: change.circuitClosed, disabledNow: change.disabledNow } }
-          : { attemptNumber };
-      });
+  createMicroBatcher<{ claim: ClaimedDelivery; attempt: AttemptRecord; outcome: AttemptOutcome; error: string | null }, number | undefined>(
+    {
+      maxBatch: 500,
+      async run(batch) {
+        const document = JSON.stringify(
+          batch.map(({ claim, attempt, outcome, error }) => ({
+            delivery_id: claim.delivery.id,
+            lease_token: claim.leaseToken,
+            by_drain: claim.byDrain ?? false,
+            status: outcome.kind === 'retry' ? 'failed' : outcome.kind,
+            next_attempt_at: outcome.kind === 'retry' ? outcome.nextAttemptAt.toISOString() : null,
+            last_error: error,
+            attempt_id: newId('attempt'),
+            org_id: claim.delivery.orgId,
+            app_id: claim.delivery.appId,
+            message_id: claim.delivery.messageId,
+            endpoint_id: claim.delivery.endpointId,
+            ok: attempt.ok,
+            trigger: attempt.trigger,
+            url: attempt.url,
+            response_status_code: attempt.statusCode,
+            response: attempt.response,
+            duration_ms: attempt.durationMs,
+          })),
+        );
+        const rows = await runPrepared<{ id: string; attempt_count: number }>(db, RECORD_ATTEMPTS, [document, batch.length]);
+        const counts = new Map(rows.map((r) => [r.id, Number(r.attempt_count)]));
+        return batch.map(({ claim }) => counts.get(claim.delivery.id));
+      },
     },
-  }),
+  ),
 );
 
 const RECORD_ATTEMPTS = `
   with v as (
     select * from json_to_recordset($1::json) as v(
-      ord integer, delivery_id text, lease_token text, by_drain boolean, status text, next_attempt_at timestamptz, last_error text,
+      delivery_id text, lease_token text, by_drain boolean, status text, next_attempt_at timestamptz, last_error text,
       attempt_id text, org_id text, app_id text, message_id text, endpoint_id text, ok boolean, trigger text,
-      url text, response_status_code integer, response text, duration_ms integer, health text
+      url text, response_status_code integer, response text, duration_ms integer
     )
     -- The LIMIT tells the planner how few rows there are (it assumes 100 from a function), so it
     -- looks the deliveries up by primary key instead of scanning the table for a hash join.
     limit $2
+  ),
+  drains as (
+    -- The drain leases of the endpoints whose Kafka batches are recorded here (looked up by id).
+    select e.id, e.drain_lease_token from endpoints e where e.id in (select v.endpoint_id from v where v.by_drain)
   ),
   moved as (
     update deliveries d set
@@ -285,7 +242,7 @@ const RECORD_ATTEMPTS = `
         (not v.by_drain and d.lease_token = v.lease_token)
         -- A Kafka drain holds its endpoint, not each delivery: it records while it still holds the drain lease.
         or (v.by_drain and d.status in ('pending', 'failed', 'sending')
-          and exists (select 1 from endpoints e where e.id = d.endpoint_id and e.drain_lease_token = v.lease_token))
+          and exists (select 1 from drains where drains.id = d.endpoint_id and drains.drain_lease_token = v.lease_token))
       )
     returning d.id, d.attempt_count
   ),
@@ -295,46 +252,8 @@ const RECORD_ATTEMPTS = `
       (case when v.ok then 'succeeded' else 'failed' end)::attempt_status, v.trigger::attempt_trigger,
       v.url, v.response_status_code, v.response, v.duration_ms
     from v join moved on moved.id = v.delivery_id
-  ),
-  signals as (
-    select v.endpoint_id, v.ord, v.health from v join moved on moved.id = v.delivery_id where v.health <> 'neutral'
-  ),
-  last_success as (
-    select endpoint_id, max(ord) as ord from signals where health = 'success' group by endpoint_id
-  ),
-  per_endpoint as (
-    select s.endpoint_id, bool_or(s.health = 'success') as healed,
-      count(*) filter (where s.health = 'failure' and s.ord > coalesce(l.ord, -1))::integer as trailing
-    from signals s left join last_success l using (endpoint_id)
-    group by s.endpoint_id
-  ),
-  locked as (
-    -- Locked in id order, so two batches touching the same endpoints cannot deadlock; "no key"
-    -- so that inserting deliveries (whose foreign key shares the row) is not held up.
-    select e.id, e.circuit_open_until, e.disabled, p.healed, p.trailing
-    from endpoints e join per_endpoint p on p.endpoint_id = e.id
-    where (p.healed and (e.consecutive_failures > 0 or e.failing_since is not null or e.circuit_open_until is not null))
-      or p.trailing > 0
-    order by e.id
-    for no key update of e
-  ),
-  health as (
-    update endpoints e set
-      consecutive_failures = case when l.healed then l.trailing else e.consecutive_failures + l.trailing end,
-      failing_since = case when l.healed then (case when l.trailing > 0 then now() end) else coalesce(e.failing_since, now()) end,
-      circuit_open_until = case when l.healed then null else e.circuit_open_until end,
-      circuit_trips = case when l.healed then 0 else e.circuit_trips end,
-      disabled = e.disabled or (not l.healed and coalesce(e.failing_since < now() - make_interval(secs => $3::integer), false))
-    from locked l where e.id = l.id
-    returning e.id, e.disabled
   )
-  select
-    (select json_agg(json_build_array(id, attempt_count)) from moved) as moved,
-    (select json_agg(json_build_object(
-        'id', h.id,
-        'circuitClosed', l.healed and l.circuit_open_until is not null,
-        'disabledNow', h.disabled and not l.disabled))
-      from health h join locked l on l.id = h.id) as endpoints`;
+  select id, attempt_count from moved`;
 
 /** Ends a delivery without an attempt (its endpoint was disabled meanwhile). */
 export async function deadLetterWithoutAttempt(db: Database, claim: ClaimedDelivery, reason: string): Promise<void> {
