@@ -919,7 +919,7 @@ async function main() {
                 shared_preload_libraries: 'pg_stat_statements,auto_explain',
                 'pg_stat_statements.track': 'all',
                 // Plans of statements slower than 20 ms go to the cluster's server.log (kept with BENCH_PG_STATS).
-                'auto_explain.log_min_duration': '20ms',
+                'auto_explain.log_min_duration': process.env.BENCH_PG_SLOW_MS ?? '20ms',
                 'auto_explain.log_analyze': 'on',
                 'auto_explain.log_buffers': 'on',
               },
