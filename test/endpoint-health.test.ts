@@ -1,6 +1,6 @@
 import type { QueueBackendKind } from '@herald/core';
 import { schema } from '@herald/db';
-import { startWorker } from '@herald/worker';
+import { type BreakerPolicy, startWorker } from '@herald/worker';
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/chaos';
@@ -9,14 +9,15 @@ import { testSender } from './support/outbound';
 import { type Receiver, startReceiver } from './support/receiver';
 
 /** Circuit breaker, throttle and long-failure disabling, end to end with real receivers. */
-async function setUp(backend: QueueBackendKind, config: Record<string, string>) {
+async function setUp(backend: QueueBackendKind, config: Record<string, string>, breakerPolicy?: BreakerPolicy) {
   const herald = await startTestHerald({ queue: backend, config: { HERALD_DELIVERY_TIMEOUT_MS: '1000', ...config } });
   const worker = startWorker({
     config: herald.config,
     db: herald.database.db,
     queue: herald.queue,
     sender: testSender({ timeoutMs: 1000 }),
-    sweeper: { intervalMs: 1000, graceMs: 1000, deliveryGraceMs: 10_000 },
+    sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 10_000, circuitGraceMs: 500 },
+    ...(breakerPolicy ? { breakerPolicy } : {}),
   });
   await call(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Health', uid: 'health' } });
   const api = <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
@@ -179,4 +180,82 @@ describe('disabling', () => {
     }
     expect(disabled).toBe(true);
   }, 30_000);
+});
+
+describe('circuit breaker with a long retry schedule', () => {
+  let ctx: Awaited<ReturnType<typeof setUp>>;
+  const receivers: Receiver[] = [];
+  beforeAll(async () => {
+    // Retries an hour apart; a small breaker (judged over 0.5 s, 3 requests, open 1 s) so the test is quick.
+    ctx = await setUp(
+      'redis',
+      { HERALD_RETRY_SCHEDULE: '3600' },
+      { minWindowMs: 500, firstRetryFactor: 0, maxWindowMs: 500, minRequests: 3, failureRate: 0.9, openBaseMs: 1000, openMaxMs: 2000 },
+    );
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    for (const r of receivers) await r.close();
+  });
+
+  const deliveriesOf = (endpointId: string) =>
+    ctx.herald.database.db.select().from(schema.deliveries).where(eq(schema.deliveries.endpointId, endpointId));
+
+  async function trippedEndpoint(tag: string) {
+    let up = false;
+    // No answer at all (the connection is reset): counts against the breaker from the first attempt.
+    const receiver = await startReceiver(() => (up ? { status: 200, body: 'ok' } : { reset: true }));
+    receivers.push(receiver);
+    const endpoint = await ctx.api<{ id: string }>('POST', '/endpoint', { url: `${receiver.url}/${tag}`, filterTypes: [tag] });
+    for (
+      let n = 0;
+      n < 30 && !(await deliveriesOf(endpoint.body.id)).some((d) => d.status === 'pending' && d.nextAttemptAt === null);
+      n++
+    ) {
+      await ctx.api('POST', '/msg', { eventType: tag, payload: { n } });
+      await sleep(100);
+    }
+    const held = (await deliveriesOf(endpoint.body.id)).filter((d) => d.nextAttemptAt === null && d.status === 'pending');
+    expect(held.length, 'a delivery was held behind the open circuit').toBeGreaterThan(0);
+    return { receiver, endpointId: endpoint.body.id, recover: () => (up = true) };
+  }
+
+  it('probes with a held delivery, not the oldest one waiting an hour for its retry, and releases the rest', async () => {
+    const { receiver, endpointId, recover } = await trippedEndpoint('long.schedule');
+    const failedEarly = (await deliveriesOf(endpointId)).filter((d) => d.status === 'failed');
+    expect(failedEarly.length).toBeGreaterThan(0);
+    recover();
+    const recoveredAt = Date.now();
+    // Within seconds (open interval 1 s, then the probe), not an hour: every held delivery is delivered.
+    await until(
+      'the held deliveries to be delivered',
+      async () =>
+        (await deliveriesOf(endpointId)).every((d) => d.status === 'succeeded' || (d.status === 'failed' && d.nextAttemptAt !== null)),
+      { timeoutMs: 15_000, describe: async () => JSON.stringify((await deliveriesOf(endpointId)).map((d) => [d.status, d.nextAttemptAt])) },
+    );
+    expect(Date.now() - recoveredAt).toBeLessThan(15_000);
+    expect(receiver.requests.some((r) => r.at >= recoveredAt)).toBe(true);
+    // The failed ones keep their own schedule: retried in an hour, not now.
+    for (const d of await deliveriesOf(endpointId)) if (failedEarly.some((f) => f.id === d.id)) expect(d.status).toBe('failed');
+  }, 40_000);
+
+  it('dead-letters held deliveries when the endpoint is disabled, and what a disable left behind', async () => {
+    const { endpointId } = await trippedEndpoint('disable.held');
+    const patched = await ctx.api('PATCH', `/endpoint/${endpointId}`, { disabled: true });
+    expect(patched.status).toBe(200);
+    for (const d of await deliveriesOf(endpointId)) expect(d).toMatchObject({ status: 'dead', lastError: 'endpoint disabled' });
+
+    // A delivery left held on a disabled endpoint (its retry was recorded just after the disable):
+    // the sweeper dead-letters it.
+    const [one] = await deliveriesOf(endpointId);
+    await ctx.herald.database.db
+      .update(schema.deliveries)
+      .set({ status: 'failed', nextAttemptAt: null, updatedAt: new Date(Date.now() - 5000) })
+      .where(eq(schema.deliveries.id, one!.id));
+    await until(
+      'the sweeper to dead-letter it',
+      async () => (await deliveriesOf(endpointId)).find((d) => d.id === one!.id)?.status === 'dead',
+      { timeoutMs: 10_000 },
+    );
+  }, 40_000);
 });

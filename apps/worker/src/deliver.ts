@@ -68,6 +68,12 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     run: runItem,
   });
 
+  /**
+   * Deliveries waiting for a slot or being sent in this process: a second job for one of them
+   * (the sweeper finds a delivery that waits long in a slow endpoint's line overdue) is dropped.
+   */
+  const local = new Set<string>();
+
   const later = async (claim: ClaimedDelivery, dueAt: number) => {
     await releaseDelivery(db, claim, new Date(dueAt));
     await queue.enqueue(
@@ -78,6 +84,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   };
 
   async function runItem(endpointId: string, item: SendItem): Promise<void> {
+    const deliveryId = 'claim' in item ? item.claim.delivery.id : item.deliveryId;
     try {
       if ('claim' in item) {
         // Fan-out's claims start at once; should one ever wait, it must not send so late that its
@@ -104,6 +111,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
           )
           .catch(() => {}); // the sweeper finds it overdue
       }
+    } finally {
+      local.delete(deliveryId);
     }
   }
 
@@ -177,14 +186,17 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
    */
   async function probe(endpointId: string): Promise<void> {
     const probeMs = config.delivery.timeoutMs + 5000;
-    if (!(await acquireCircuitProbe(db, endpointId, probeMs))) return; // closed, not due, or probed by someone else
-    const deliveryId = await probeCandidate(db, endpointId);
-    if (!deliveryId) {
-      // Nothing to test it with: close it, and let the next delivery be the test.
+    const acquired = await acquireCircuitProbe(db, endpointId, probeMs);
+    if (!acquired) return; // closed, not due, or probed by someone else
+    // A FIFO endpoint is probed with its head, so order holds.
+    const deliveryId = acquired.fifo ? (await fifoHead(db, endpointId))?.id : await probeCandidate(db, endpointId);
+    const found = deliveryId ? await claimDelivery(db, deliveryId, leaseMs, { bypassCircuit: true }) : undefined;
+    if (!deliveryId || (acquired.fifo && found?.kind !== 'claimed')) {
+      // Nothing to test it with now (what is left waits for a later retry, which then tests the
+      // endpoint): close it, and let the next delivery be the test.
       await closeCircuit(db, endpointId);
       return;
     }
-    const found = await claimDelivery(db, deliveryId, leaseMs, { bypassCircuit: true });
     if (found?.kind !== 'claimed') {
       // Taken by someone else in the meantime: probe again once this probe's hold runs out.
       const due = Date.now() + probeMs + withJitter(1000);
@@ -205,8 +217,11 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     // Jobs queued before endpoint ids were carried (or by an older version) look it up.
     const endpointId = job.endpointId ?? (await endpointOfDelivery(db, job.deliveryId))?.id;
     if (!endpointId) return; // deleted with its endpoint or message
+    if (local.has(job.deliveryId)) return;
+    local.add(job.deliveryId);
     const admitted = await capacity.submit(endpointId, { deliveryId: job.deliveryId, manual: job.manual ?? false });
     if (admitted === 'full') {
+      local.delete(job.deliveryId);
       const due = Date.now() + withJitter(LINE_FULL_RETRY_MS);
       await queue.enqueue('deliver', { ...job, endpointId, due }, { delayMs: due - Date.now() });
     }
@@ -219,12 +234,16 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     reserve: (endpointId: string, count: number) => capacity.reserve(endpointId, count),
     unreserve: (endpointId: string, count: number) => capacity.unreserve(endpointId, count),
     /** Sends a delivery fan-out claimed in a slot it reserved. */
-    sendReserved: (claim: ClaimedDelivery, claimedAt: number) => capacity.runReserved(claim.endpoint.id, { claim, claimedAt }),
+    sendReserved: (claim: ClaimedDelivery, claimedAt: number) => {
+      local.add(claim.delivery.id);
+      capacity.runReserved(claim.endpoint.id, { claim, claimedAt });
+    },
     recordOutcome: outcomes.record,
     stats: () => capacity.stats(),
     /**
      * Shutdown, after the job workers closed: what still waits for a slot goes
-     * back to the queue, then the sends in flight finish and are recorded.
+     * back to the queue, then the sends in flight finish and are recorded
+     * (then {@link flush}, once Kafka drains have ended too).
      */
     async close(): Promise<void> {
       const waiting = capacity.takeWaiting();
@@ -244,8 +263,9 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
           );
       }
       await capacity.idle();
-      await outcomes.idle();
     },
+    /** Writes the endpoint health still pending and waits for releases of held deliveries (last, at shutdown). */
+    flush: () => outcomes.idle(),
   };
 }
 

@@ -88,7 +88,12 @@ function matches(endpoint: EndpointRow, message: MessageToFanOut, payload: () =>
 export async function fanOutMessages(
   db: Database,
   messageIds: string[],
-  options: { claimLeaseMs?: number; slots?: SendingSlots } = {},
+  options: {
+    claimLeaseMs?: number;
+    slots?: SendingSlots;
+    /** Called with the deliveries each chunk created claimed, as soon as it committed (so none is left unsent if a later chunk fails). */
+    onClaimed?: (claims: ClaimedDelivery[], claimedAt: number) => void;
+  } = {},
 ): Promise<FanOutResult> {
   const result: FanOutResult = { created: 0, deliveries: [], claimed: [], claimedAt: Date.now() };
   if (messageIds.length === 0) return result;
@@ -153,7 +158,7 @@ export async function fanOutMessages(
     }
   }
   try {
-    await insertDeliveries(db, rows, found, leaseMs, messageOf, endpointById, result);
+    await insertDeliveries(db, rows, found, leaseMs, messageOf, endpointById, result, options.onClaimed);
   } finally {
     // Slots reserved for deliveries that were not claimed after all (held, or made by an earlier run).
     if (options.slots) {
@@ -178,6 +183,7 @@ async function insertDeliveries(
   messageOf: Map<string, ClaimedDelivery['message']>,
   endpointById: Map<string, EndpointRow>,
   result: FanOutResult,
+  onClaimed: ((claims: ClaimedDelivery[], claimedAt: number) => void) | undefined,
 ): Promise<void> {
   const leaseToken = randomBytes(12).toString('base64url');
 
@@ -196,12 +202,13 @@ async function insertDeliveries(
       last ? fannedOut : '[]',
       last ? found.length : 0,
     ]);
+    const claimedHere: ClaimedDelivery[] = [];
     for (const { delivery: json } of inserted) {
       const delivery = rowFromJson(deliveries, json);
       const endpoint = endpointById.get(delivery.endpointId)!;
       result.created++;
       if (delivery.status === 'sending') {
-        result.claimed.push({ delivery, leaseToken, endpoint, message: messageOf.get(delivery.messageId)! });
+        claimedHere.push({ delivery, leaseToken, endpoint, message: messageOf.get(delivery.messageId)! });
       } else {
         result.deliveries.push({
           id: delivery.id,
@@ -211,6 +218,8 @@ async function insertDeliveries(
         });
       }
     }
+    result.claimed.push(...claimedHere);
+    if (claimedHere.length > 0) onClaimed?.(claimedHere, result.claimedAt);
   } while (start < rows.length);
 }
 
@@ -256,7 +265,7 @@ const INSERT_DELIVERIES = `
       case when r.claimed and not e.held then now() + make_interval(secs => $3) end
     from json_to_recordset($1::json) as r(id text, message_id text, endpoint_id text, org_id text, app_id text, claimed boolean)
     cross join lateral (
-      select (circuit_open_until is not null and type <> 'kafka') as held from endpoints where id = r.endpoint_id
+      select (circuit_open_until is not null and type <> 'kafka' and not disabled) as held from endpoints where id = r.endpoint_id
     ) e
     on conflict (message_id, endpoint_id) do nothing
     returning *

@@ -37,7 +37,9 @@ export function startSweeper(db: Database, queue: QueueRuntime, log: Logger, opt
       const requeued = await sweepOverdueDeliveries(db, queue, { graceMs: options.deliveryGraceMs });
       if (requeued > 0) log.info('sweeper queued overdue deliveries again', { deliveries: requeued });
       const circuits = await sweepCircuits(db, queue, { graceMs: options.circuitGraceMs ?? DEFAULT_SWEEPER.circuitGraceMs! });
-      if (circuits.probes + circuits.released > 0) log.info('sweeper queued lost probes and stranded held deliveries', circuits);
+      if (circuits.probes + circuits.released + circuits.deadLettered > 0) {
+        log.info('sweeper queued lost probes, released stranded held deliveries, dead-lettered disabled endpoints’ leftovers', circuits);
+      }
       // Idempotency keys are honoured for 24 h; expired ones are only dead weight.
       await deleteExpiredIdempotencyKeys(db);
     } catch (error) {

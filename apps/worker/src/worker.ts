@@ -89,11 +89,16 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       'fanout',
       async (payload) => {
         const messageIds = 'messageId' in payload ? [payload.messageId] : payload.messageIds;
-        const result = await fanOutMessages(db, messageIds, { claimLeaseMs: engine.leaseMs, slots: engine });
-        // The claimed ones go out now, in the sending slots fan-out reserved for them; whatever
-        // happens to the hand-over of the others (a retry of this job would find every delivery
-        // made and send nothing; what it could not queue, the sweeper does).
-        for (const claim of result.claimed) engine.sendReserved(claim, result.claimedAt);
+        // The claimed ones go out at once, in the sending slots fan-out reserved for them, chunk by chunk
+        // as each commits, whatever happens to the hand-over of the others (a retry of this job would
+        // find every delivery made and send nothing; what it could not queue, the sweeper does).
+        const result = await fanOutMessages(db, messageIds, {
+          claimLeaseMs: engine.leaseMs,
+          slots: engine,
+          onClaimed: (claims, claimedAt) => {
+            for (const claim of claims) engine.sendReserved(claim, claimedAt);
+          },
+        });
         // Kafka endpoints are drained in order, in batches, by one drain per endpoint: kick it, no job per message.
         for (const d of result.deliveries) if (d.streamed) streams.kick(d.endpointId);
         // Held deliveries wait for their endpoint's circuit to close; they have no job.
@@ -119,6 +124,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       await Promise.all(workers.map((w) => w.close()));
       await engine.close();
       await streams.idle();
+      await engine.flush();
       if (!deps.sender) await sender.close();
       await operationalSender.close();
       await kafka.close();

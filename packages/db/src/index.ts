@@ -49,6 +49,7 @@ export {
   acquireCircuitProbe,
   type CircuitTiming,
   closeCircuit,
+  deadLetterDisabledBacklog,
   deadLetterEndpointBacklog,
   type EndpointHealthChange,
   type EndpointHealthDelta,

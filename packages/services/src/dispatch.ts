@@ -1,5 +1,13 @@
 import type { Logger } from '@herald/core';
-import { type Database, findOverdueDeliveries, findOverdueProbes, findUndispatched, markDispatched, releaseStrandedHeld } from '@herald/db';
+import {
+  type Database,
+  deadLetterDisabledBacklog,
+  findOverdueDeliveries,
+  findOverdueProbes,
+  findUndispatched,
+  markDispatched,
+  releaseStrandedHeld,
+} from '@herald/db';
 import { MAX_FANOUT_BATCH, type QueueRuntime, type ScheduledJob } from '@herald/queue';
 import { sql } from 'drizzle-orm';
 
@@ -212,28 +220,39 @@ export async function sweepOverdueDeliveries(
   });
 }
 
+const CIRCUIT_SWEEP_LOCK = 7_307_005;
+
 /**
- * The circuit breaker's safety net. Probes whose job was lost (or whose
- * worker died mid-probe) are queued again once the open interval is over by
- * `graceMs`; deliveries held while their endpoint's circuit closed (a hold
- * that raced the release) are made due and queued. Returns how many of each.
+ * The circuit breaker's safety net, one sweeper at a time (advisory lock).
+ * Probes whose job was lost (or whose worker died mid-probe) are queued again
+ * once the open interval is over by `graceMs`; deliveries held while their
+ * endpoint's circuit closed (a hold that raced the release) are made due and
+ * queued; what a disabled endpoint still owes (a disable whose dead-lettering
+ * did not finish) is dead-lettered. Returns how many of each.
  */
 export async function sweepCircuits(
   db: Database,
   queue: QueueRuntime,
   options: { graceMs: number; batchSize?: number },
-): Promise<{ probes: number; released: number }> {
-  const now = Date.now();
-  const probes = await findOverdueProbes(db, options.graceMs, options.batchSize ?? 1000);
-  // One probe job per endpoint per sweep; a probe that finds the circuit taken or closed does nothing.
-  await queue.enqueueMany(
-    'deliver',
-    probes.map((endpointId) => ({ payload: { deliveryId: `probe-${endpointId}`, endpointId, due: now, probe: endpointId } })),
-  );
-  const released = await releaseStrandedHeld(db, options.graceMs, options.batchSize ?? 1000);
-  await queue.enqueueMany(
-    'deliver',
-    released.map((d) => ({ payload: { deliveryId: d.id, endpointId: d.endpointId, due: now } })),
-  );
-  return { probes: probes.length, released: released.length };
+): Promise<{ probes: number; released: number; deadLettered: number }> {
+  return await db.transaction(async (tx) => {
+    const [lock] = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${CIRCUIT_SWEEP_LOCK}) as locked`);
+    if (!lock?.locked) return { probes: 0, released: 0, deadLettered: 0 };
+    const t = tx as unknown as Database;
+    const limit = options.batchSize ?? 1000;
+    const now = Date.now();
+    const probes = await findOverdueProbes(t, options.graceMs, limit);
+    // One probe job per endpoint per sweep; a probe that finds the circuit taken or closed does nothing.
+    await queue.enqueueMany(
+      'deliver',
+      probes.map((endpointId) => ({ payload: { deliveryId: `probe-${endpointId}`, endpointId, due: now, probe: endpointId } })),
+    );
+    const released = await releaseStrandedHeld(t, options.graceMs, limit);
+    await queue.enqueueMany(
+      'deliver',
+      released.map((d) => ({ payload: { deliveryId: d.id, endpointId: d.endpointId, due: now } })),
+    );
+    const deadLettered = await deadLetterDisabledBacklog(t, options.graceMs, limit);
+    return { probes: probes.length, released: released.length, deadLettered };
+  });
 }

@@ -116,10 +116,8 @@ const HEALTH_FLUSH_MS = 250;
  * recording. Order within a flush is kept (the streak is the failures after
  * the last success).
  */
-function createHealthLedger(deps: {
-  write: (deltas: { endpointId: string; succeeded: boolean; trailingFailures: number }[]) => Promise<void>;
-}) {
-  const pending = new Map<string, { succeeded: boolean; trailingFailures: number }>();
+function createHealthLedger(deps: { write: (deltas: HealthDelta[]) => Promise<void> }) {
+  const pending = new Map<string, HealthDelta>();
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
 
@@ -127,15 +125,17 @@ function createHealthLedger(deps: {
     clearTimeout(timer);
     timer = undefined;
     if (pending.size === 0) return writing;
-    const deltas = [...pending].map(([endpointId, d]) => ({ endpointId, ...d }));
+    const deltas = [...pending.values()];
     pending.clear();
     writing = writing.then(() => deps.write(deltas));
     return writing;
   };
 
   return {
-    note(endpointId: string, signal: 'success' | 'failure', urgent: boolean): void {
-      const entry = pending.get(endpointId) ?? { succeeded: false, trailingFailures: 0 };
+    note(claim: ClaimedDelivery, signal: 'success' | 'failure', urgent: boolean): void {
+      const endpointId = claim.endpoint.id;
+      const entry = pending.get(endpointId) ?? { endpointId, succeeded: false, trailingFailures: 0, claim };
+      entry.claim = claim;
       if (signal === 'success') {
         entry.succeeded = true;
         entry.trailingFailures = 0;
@@ -148,21 +148,28 @@ function createHealthLedger(deps: {
   };
 }
 
+/** One endpoint's health since the last write, with a delivery of it to name in an operational webhook. */
+interface HealthDelta {
+  endpointId: string;
+  succeeded: boolean;
+  trailingFailures: number;
+  claim: ClaimedDelivery;
+}
+
 /**
  * The one place an attempt's outcome is recorded, for every destination
  * (webhook, work queue, Kafka) and every path (fan-out's first attempt,
- * retries, manual resends, probes, Kafka batches): the attempt row, the
- * delivery's next state and the endpoint's health in one statement; then the
- * metrics, the retry job, the circuit breaker, FIFO order, the disable and
- * its dead letters, and the operational webhooks.
+ * retries, manual resends, probes, Kafka batches): the attempt row and the
+ * delivery's next state in one statement; then the endpoint's health
+ * (coalesced, see createHealthLedger), the metrics, the retry job, the circuit
+ * breaker, FIFO order, the disable and its dead letters, and the operational
+ * webhooks.
  */
 export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
   const { config, db, queue, log, breakerPolicy } = deps;
   const windows: BreakerWindows = createBreakerWindows(breakerPolicy);
   const timing = { baseMs: breakerPolicy.openBaseMs, maxMs: breakerPolicy.openMaxMs };
   const releasing = new Map<string, Promise<void>>();
-  /** A delivery of each endpoint in the ledger, for the operational webhook that names it. */
-  const lastClaim = new Map<string, ClaimedDelivery>();
 
   const operational = async (type: JobPayload<'operational'>['type'], claim: ClaimedDelivery, key: string) => {
     if (!config.operationalWebhook) return;
@@ -201,9 +208,10 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
     releasing.set(endpointId, run);
   };
 
-  const tripBreaker = async (claim: ClaimedDelivery, probe: boolean) => {
+  /** Opens the circuit (`probe` undefined), or opens it again after a probe that failed or proved nothing. */
+  const tripBreaker = async (claim: ClaimedDelivery, probe?: { failed: boolean }) => {
     const endpointId = claim.endpoint.id;
-    const until = probe ? await reopenCircuit(db, endpointId, timing) : await openCircuit(db, endpointId, timing);
+    const until = probe ? await reopenCircuit(db, endpointId, timing, probe) : await openCircuit(db, endpointId, timing);
     if (!until) return; // another process opened it first, or the endpoint is disabled
     circuitTransitions.inc({ to: probe ? 'reopened' : 'opened' });
     log.info(probe ? 'probe failed; circuit open again' : 'circuit opened', { endpointId, until: until.toISOString() });
@@ -211,27 +219,26 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
   };
 
   /** Records one attempt and all that follows from it; returns its outcome, or undefined if the lease was lost. */
-  const onHealthChange = async (change: EndpointHealthChange) => {
+  const onHealthChange = async (change: EndpointHealthChange, claim: ClaimedDelivery) => {
     if (change.circuitClosed) {
       windows.reset(change.endpointId);
       circuitTransitions.inc({ to: 'closed' });
       log.info('circuit closed; releasing held deliveries', { endpointId: change.endpointId });
       releaseHeld(change.endpointId);
     }
-    const claim = lastClaim.get(change.endpointId);
-    if (change.disabledNow && claim) await endpointDisabled(claim, 'failing too long');
+    if (change.disabledNow) await endpointDisabled(claim, 'failing too long');
   };
 
   const health = createHealthLedger({
     async write(deltas) {
       try {
         const changes = await recordEndpointHealth(db, deltas, { disableAfterS: config.delivery.disableAfterS });
-        for (const change of changes) await onHealthChange(change);
+        const claims = new Map(deltas.map((d) => [d.endpointId, d.claim]));
+        for (const change of changes) await onHealthChange(change, claims.get(change.endpointId)!);
       } catch (error) {
-        // Health is the worker's view of recent attempts; the next ones write it again.
+        // Health is the worker's view of recent attempts; the next ones write it again (and the
+        // sweeper dead-letters what a disabled endpoint still owes if this stopped half-way).
         log.warn('endpoint health not written', { endpoints: deltas.length, error: errorText(error) });
-      } finally {
-        for (const { endpointId } of deltas) lastClaim.delete(endpointId);
       }
     },
   });
@@ -271,9 +278,8 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
     }
     const attemptNumber = recorded;
     if (countsForHealth && verdict.health !== 'neutral') {
-      lastClaim.set(endpoint.id, claim);
       // A success seen by a claim that found the circuit open (the probe, a manual resend) closes it now.
-      health.note(endpoint.id, verdict.health, verdict.health === 'success' && endpoint.circuitOpenUntil !== null);
+      health.note(claim, verdict.health, verdict.health === 'success' && endpoint.circuitOpenUntil !== null);
     }
     observeDelivery(endpoint.type, outcome.kind === 'retry' ? 'failed' : outcome.kind, result.durationMs);
 
@@ -288,11 +294,11 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
 
     // The breaker: a probe's failure opens it again at once; otherwise the failure rate decides.
     // Kafka endpoints are paced by their batch retries instead (one request in flight per endpoint).
-    if (sent.probe && !result.ok) await tripBreaker(claim, true);
+    if (sent.probe && !result.ok) await tripBreaker(claim, { failed: verdict.health === 'failure' });
     else if (countsForHealth && endpoint.type !== 'kafka') {
       const windowMs = breakerWindowMs(breakerPolicy, schedule);
       const now = Date.now();
-      if (windows.observe(endpoint.id, verdict.breaker ?? 'seen', windowMs, now - result.durationMs, now)) await tripBreaker(claim, false);
+      if (windows.observe(endpoint.id, verdict.breaker ?? 'seen', windowMs, now - result.durationMs, now)) await tripBreaker(claim);
     }
     if (verdict.gone && (await disableEndpoint(db, endpoint.id))) await endpointDisabled(claim, '410 Gone');
     if (!result.ok && attemptNumber === FAILING_AFTER_ATTEMPTS && outcome.kind === 'retry') {

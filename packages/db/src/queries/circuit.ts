@@ -82,8 +82,9 @@ export interface CircuitTiming {
   maxMs: number;
 }
 
-const openInterval = (timing: CircuitTiming) =>
-  sql`make_interval(secs => least(${timing.maxMs / 1000}::double precision, ${timing.baseMs / 1000}::double precision * power(2, ${endpoints.circuitTrips})))`;
+/** The next open interval: base × 2^trips (trips so far; `trips: -1` means the last one again), capped. */
+const openInterval = (timing: CircuitTiming & { trips?: number }) =>
+  sql`make_interval(secs => least(${timing.maxMs / 1000}::double precision, ${timing.baseMs / 1000}::double precision * power(2, greatest(0, ${endpoints.circuitTrips} + ${timing.trips ?? 0}))))`;
 
 /**
  * Opens a closed circuit. Undefined when it was open already (another
@@ -99,11 +100,23 @@ export async function openCircuit(db: Database, endpointId: string, timing: Circ
   return row?.until ?? undefined;
 }
 
-/** A failed probe: open again, for twice as long as last time (up to the maximum). */
-export async function reopenCircuit(db: Database, endpointId: string, timing: CircuitTiming): Promise<Date | undefined> {
+/**
+ * A failed probe: open again, for twice as long as last time (up to the
+ * maximum). A probe that met back-pressure or Herald's own failure proved
+ * nothing: open again for as long as last time.
+ */
+export async function reopenCircuit(
+  db: Database,
+  endpointId: string,
+  timing: CircuitTiming,
+  options: { failed: boolean },
+): Promise<Date | undefined> {
   const [row] = await db
     .update(endpoints)
-    .set({ circuitOpenUntil: sql`now() + ${openInterval(timing)}`, circuitTrips: sql`${endpoints.circuitTrips} + 1` })
+    .set({
+      circuitOpenUntil: sql`now() + ${openInterval(options.failed ? timing : { ...timing, trips: -1 })}`,
+      circuitTrips: options.failed ? sql`${endpoints.circuitTrips} + 1` : sql`${endpoints.circuitTrips}`,
+    })
     .where(and(eq(endpoints.id, endpointId), eq(endpoints.disabled, false)))
     .returning({ until: endpoints.circuitOpenUntil });
   return row?.until ?? undefined;
@@ -114,13 +127,13 @@ export async function reopenCircuit(db: Database, endpointId: string, timing: Ci
  * that wins this update sends the probe; the circuit stays "open" for
  * `probeMs` more, so nobody else sends meanwhile.
  */
-export async function acquireCircuitProbe(db: Database, endpointId: string, probeMs: number): Promise<boolean> {
-  const rows = await db
+export async function acquireCircuitProbe(db: Database, endpointId: string, probeMs: number): Promise<{ fifo: boolean } | undefined> {
+  const [row] = await db
     .update(endpoints)
     .set({ circuitOpenUntil: sql`now() + make_interval(secs => ${probeMs / 1000})` })
     .where(and(eq(endpoints.id, endpointId), sql`${endpoints.circuitOpenUntil} <= now()`, eq(endpoints.disabled, false)))
-    .returning({ id: endpoints.id });
-  return rows.length > 0;
+    .returning({ fifo: endpoints.fifo });
+  return row;
 }
 
 /** Closes the circuit without a success (nothing was left to probe with): the next delivery tests the endpoint. */
@@ -128,15 +141,30 @@ export async function closeCircuit(db: Database, endpointId: string): Promise<vo
   await db.update(endpoints).set({ circuitOpenUntil: null, circuitTrips: 0 }).where(eq(endpoints.id, endpointId));
 }
 
-/** A delivery to probe an endpoint with: its oldest unfinished one. */
+/**
+ * A delivery to probe an endpoint with: one that can be claimed now, a held
+ * one first (any will do), else one whose retry is due. Undefined when none
+ * is: what is left waits for a retry later, which then tests the endpoint.
+ */
 export async function probeCandidate(db: Database, endpointId: string): Promise<string | undefined> {
-  const [row] = await db
+  const [held] = await db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(and(eq(deliveries.endpointId, endpointId), sql`${deliveries.status} in ('pending', 'failed')`))
-    .orderBy(deliveries.id)
+    .where(and(eq(deliveries.endpointId, endpointId), sql`${deliveries.status} in ('pending', 'failed')`, isNull(deliveries.nextAttemptAt)))
     .limit(1);
-  return row?.id;
+  if (held) return held.id;
+  const [due] = await db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.endpointId, endpointId),
+        sql`${deliveries.status} in ('pending', 'failed')`,
+        sql`${deliveries.nextAttemptAt} <= now() + interval '1 second'`,
+      ),
+    )
+    .limit(1);
+  return due?.id;
 }
 
 /**
@@ -150,7 +178,6 @@ export async function releaseHeldDeliveries(db: Database, endpointId: string, li
     where id in (
       select id from ${deliveries}
       where endpoint_id = ${endpointId} and status in ('pending', 'failed') and next_attempt_at is null
-      order by id
       limit ${limit}
       for update skip locked
     )
@@ -161,19 +188,50 @@ export async function releaseHeldDeliveries(db: Database, endpointId: string, li
 /**
  * Held deliveries whose endpoint's circuit is closed: a hold that raced with
  * the probe's release. Made due now and returned, for the sweeper to queue.
+ * Driven from the endpoints (a closed circuit with something held), so the
+ * usual case, nothing stranded, reads no delivery rows but an index probe each.
  */
 export async function releaseStrandedHeld(db: Database, graceMs: number, limit: number): Promise<{ id: string; endpointId: string }[]> {
   return await db.execute<{ id: string; endpointId: string }>(sql`
     update ${deliveries} d set next_attempt_at = now(), updated_at = now()
     where d.id in (
-      select h.id from ${deliveries} h join ${endpoints} e on e.id = h.endpoint_id
-      where h.status in ('pending', 'failed') and h.next_attempt_at is null
-        and e.circuit_open_until is null and not e.disabled
-        and h.updated_at < now() - make_interval(secs => ${graceMs / 1000})
+      select h.id from ${endpoints} e
+      cross join lateral (
+        select h.id from ${deliveries} h
+        where h.endpoint_id = e.id and h.status in ('pending', 'failed') and h.next_attempt_at is null
+          and h.updated_at < now() - make_interval(secs => ${graceMs / 1000})
+        limit ${limit}
+      ) h
+      where e.circuit_open_until is null and not e.disabled
       limit ${limit}
-      for update of h skip locked
     )
+    and d.status in ('pending', 'failed') and d.next_attempt_at is null
     returning d.id, d.endpoint_id as "endpointId"`);
+}
+
+/**
+ * What a disabled endpoint still owes, left behind by a disable whose
+ * dead-lettering did not happen (the worker died, or a retry was recorded
+ * just after it): dead-lettered now. Returns how many.
+ */
+export async function deadLetterDisabledBacklog(db: Database, graceMs: number, limit: number): Promise<number> {
+  const rows = await db.execute<{ id: string }>(sql`
+    update ${deliveries} d set status = 'dead', next_attempt_at = null, lease_token = null, lease_expires_at = null,
+      last_error = 'endpoint disabled', updated_at = now()
+    where d.id in (
+      select h.id from ${endpoints} e
+      cross join lateral (
+        select h.id from ${deliveries} h
+        where h.endpoint_id = e.id and h.status in ('pending', 'failed')
+          and h.updated_at < now() - make_interval(secs => ${graceMs / 1000})
+        limit ${limit}
+      ) h
+      where e.disabled
+      limit ${limit}
+    )
+    and d.status in ('pending', 'failed')
+    returning d.id`);
+  return rows.length;
 }
 
 /** Endpoints whose open interval (or probe) ran out a while ago with nobody probing: the probe job was lost. */

@@ -112,7 +112,8 @@ const CLAIM_DELIVERY = `
       next_attempt_at = case when e.held then null else d.next_attempt_at end,
       updated_at = now()
     -- Kafka deliveries are only ever sent by their endpoint's drain, in order.
-    from (select id, (circuit_open_until is not null and not $4::boolean) as held from endpoints where type <> 'kafka') e
+    -- A disabled endpoint's delivery is not held: the engine dead-letters it.
+    from (select id, (circuit_open_until is not null and not disabled and not $4::boolean) as held from endpoints where type <> 'kafka') e
     where d.id = $1 and e.id = d.endpoint_id
       and (
         (d.status in ('pending', 'failed') and (d.next_attempt_at is null or d.next_attempt_at <= now() + interval '1 second'))
@@ -312,7 +313,8 @@ export async function findOverdueDeliveries(db: Database, graceMs: number, limit
         and(eq(deliveries.status, 'sending'), lt(deliveries.leaseExpiresAt, sql`now() - ${grace}`)),
       ),
     )
-    .orderBy(deliveries.nextAttemptAt)
+    // A claim that held a delivery keeps its (null) due time: order by when it became overdue either way.
+    .orderBy(sql`coalesce(${deliveries.nextAttemptAt}, ${deliveries.leaseExpiresAt})`)
     .limit(limit);
 }
 
