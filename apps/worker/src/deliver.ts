@@ -35,7 +35,7 @@ export interface DeliveryEngineDeps {
 /** A FIFO delivery that is not at the head waits; this is only the fallback if nobody wakes it. */
 const FIFO_WAIT_MS = 30_000;
 /** An endpoint whose line in this process is full gets its job back this much later. */
-const LINE_FULL_RETRY_MS = 1000;
+const LINE_FULL_RETRY_MS = 500;
 /** Deliveries waiting in one endpoint's line in this process, beyond its sends in flight. */
 const MAX_WAITING_PER_ENDPOINT = 1000;
 /** A claim made ahead of its send (fan-out's) must leave at least the send's timeout plus this of its lease. */
@@ -87,8 +87,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     const deliveryId = 'claim' in item ? item.claim.delivery.id : item.deliveryId;
     try {
       if ('claim' in item) {
-        // Fan-out's claims start at once; should one ever wait, it must not send so late that its
-        // lease could run out mid-send and another worker send it too: give it back instead.
+        // Fan-out's claims may wait in the endpoint's line; one that waited so long that its lease
+        // could run out mid-send (and another worker send it too) is given back instead.
         if (Date.now() - item.claimedAt > leaseMs - config.delivery.timeoutMs - LEASE_MARGIN_MS) {
           await later(item.claim, Date.now());
           return;
@@ -230,13 +230,12 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   return {
     deliver,
     leaseMs,
-    /** Fan-out asks for sending slots before it claims deliveries as it creates them. */
-    reserve: (endpointId: string, count: number) => capacity.reserve(endpointId, count),
-    unreserve: (endpointId: string, count: number) => capacity.unreserve(endpointId, count),
-    /** Sends a delivery fan-out claimed in a slot it reserved. */
-    sendReserved: (claim: ClaimedDelivery, claimedAt: number) => {
+    /** How many deliveries an endpoint takes now: fan-out claims no more than that as it creates them. */
+    room: (endpointId: string) => capacity.room(endpointId),
+    /** Sends a delivery fan-out claimed as it created it: now, or in its turn in the endpoint's line (within its lease). */
+    sendClaimed: (claim: ClaimedDelivery, claimedAt: number) => {
       local.add(claim.delivery.id);
-      capacity.runReserved(claim.endpoint.id, { claim, claimedAt });
+      capacity.admit(claim.endpoint.id, { claim, claimedAt });
     },
     recordOutcome: outcomes.record,
     stats: () => capacity.stats(),

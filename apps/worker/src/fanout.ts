@@ -25,10 +25,10 @@ export interface FanOutResult {
   claimedAt: number;
 }
 
-/** Sending slots of the worker process that fan-out may claim deliveries into (see engine/capacity.ts). */
+/** The worker process's send capacity, which fan-out claims deliveries into (see engine/capacity.ts). */
 export interface SendingSlots {
-  reserve(endpointId: string, count: number): number;
-  unreserve(endpointId: string, count: number): void;
+  /** How many more deliveries the endpoint takes now, sending or waiting in its line. */
+  room(endpointId: string): number;
 }
 
 /**
@@ -91,7 +91,7 @@ export async function fanOutMessages(
   options: {
     claimLeaseMs?: number;
     slots?: SendingSlots;
-    /** Called with the deliveries each chunk created claimed, as soon as it committed (so none is left unsent if a later chunk fails). */
+    /** Called with the deliveries each chunk created claimed, as soon as it committed (so none is left unsent if a later chunk fails): admit them to the send capacity. */
     onClaimed?: (claims: ClaimedDelivery[], claimedAt: number) => void;
   } = {},
 ): Promise<FanOutResult> {
@@ -143,33 +143,18 @@ export async function fanOutMessages(
       });
     }
   }
-  // Claim only as many as the endpoint has sending slots for right now; the rest take deliver jobs.
-  const reserved = new Map<string, number>();
+  // Claim only as many as the endpoint's share in this process takes now (sending or in its line);
+  // the rest take deliver jobs.
   if (options.slots) {
-    const wanted = new Map<string, number>();
-    for (const row of rows) if (row.claimed) wanted.set(row.endpoint_id, (wanted.get(row.endpoint_id) ?? 0) + 1);
-    for (const [endpointId, count] of wanted) reserved.set(endpointId, options.slots.reserve(endpointId, count));
-    const left = new Map(reserved);
+    const room = new Map<string, number>();
     for (const row of rows) {
       if (!row.claimed) continue;
-      const slots = left.get(row.endpoint_id) ?? 0;
-      row.claimed = slots > 0;
-      if (slots > 0) left.set(row.endpoint_id, slots - 1);
+      const left = room.get(row.endpoint_id) ?? options.slots.room(row.endpoint_id);
+      row.claimed = left > 0;
+      room.set(row.endpoint_id, left - 1);
     }
   }
-  try {
-    await insertDeliveries(db, rows, found, leaseMs, messageOf, endpointById, result, options.onClaimed);
-  } finally {
-    // Slots reserved for deliveries that were not claimed after all (held, or made by an earlier run).
-    if (options.slots) {
-      const used = new Map<string, number>();
-      for (const claim of result.claimed) used.set(claim.endpoint.id, (used.get(claim.endpoint.id) ?? 0) + 1);
-      for (const [endpointId, count] of reserved) {
-        const unused = count - (used.get(endpointId) ?? 0);
-        if (unused > 0) options.slots.unreserve(endpointId, unused);
-      }
-    }
-  }
+  await insertDeliveries(db, rows, found, leaseMs, messageOf, endpointById, result, options.onClaimed);
   return result;
 }
 

@@ -89,14 +89,14 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       'fanout',
       async (payload) => {
         const messageIds = 'messageId' in payload ? [payload.messageId] : payload.messageIds;
-        // The claimed ones go out at once, in the sending slots fan-out reserved for them, chunk by chunk
+        // The claimed ones go to the send capacity (at once, or in their endpoint's line), chunk by chunk
         // as each commits, whatever happens to the hand-over of the others (a retry of this job would
         // find every delivery made and send nothing; what it could not queue, the sweeper does).
         const result = await fanOutMessages(db, messageIds, {
           claimLeaseMs: engine.leaseMs,
           slots: engine,
           onClaimed: (claims, claimedAt) => {
-            for (const claim of claims) engine.sendReserved(claim, claimedAt);
+            for (const claim of claims) engine.sendClaimed(claim, claimedAt);
           },
         });
         // Kafka endpoints are drained in order, in batches, by one drain per endpoint: kick it, no job per message.

@@ -165,57 +165,42 @@ describe('createSendCapacity', () => {
     });
   });
 
-  describe('reserve', () => {
-    it('grants what the endpoint and the process have left, never more', async () => {
-      const { capacity } = harness({ total: 3, perEndpoint: 2 });
-      expect(capacity.reserve('a', 5)).toBe(2);
-      expect(capacity.reserve('a', 1)).toBe(0);
-      expect(capacity.reserve('b', 5)).toBe(1);
-      expect(capacity.reserve('c', 1)).toBe(0);
-      expect(capacity.stats()).toEqual({ inFlight: 3, waiting: 0 });
-      capacity.unreserve('b', 1);
-      capacity.unreserve('a', 2);
-      expect(capacity.stats()).toEqual({ inFlight: 0, waiting: 0 });
-      expect(capacity.reserve('c', 3)).toBe(2);
-    });
-
-    it('counts reserved slots against the caps and runs items in them', async () => {
-      const { capacity, started, finish } = harness({ total: 10, perEndpoint: 2 });
-      expect(capacity.reserve('a', 2)).toBe(2);
-      expect(await capacity.submit('a', 'a1')).toBe('queued');
-      capacity.runReserved('a', 'r1');
-      expect(started).toEqual(['r1']);
-      await finish('r1');
-      expect(started).toEqual(['r1', 'a1']); // the freed slot goes to the queued item
-      expect(capacity.stats()).toEqual({ inFlight: 2, waiting: 0 });
-    });
-
-    it('grants nothing while the endpoint has queued items, and gives unused slots to them', async () => {
-      const { capacity, started, finish } = harness({ total: 10, perEndpoint: 2 });
-      await capacity.submit('a', 'a1');
-      await capacity.submit('a', 'a2');
-      await capacity.submit('a', 'a3');
-      expect(capacity.reserve('a', 1)).toBe(0);
+  describe('room and admit (work already claimed)', () => {
+    it('reports what the endpoint takes now, sending or in its line', async () => {
+      const { capacity, finish } = harness({ total: 10, perEndpoint: 2, maxWaitingPerEndpoint: 3 });
+      expect(capacity.room('a')).toBe(5);
+      capacity.admit('a', 'a1');
+      capacity.admit('a', 'a2');
+      capacity.admit('a', 'a3');
+      expect(capacity.room('a')).toBe(2);
+      expect(capacity.room('b')).toBe(5);
       await finish('a1');
-      expect(capacity.reserve('a', 1)).toBe(0); // a3 took the slot
-      await finish('a2');
-      expect(capacity.reserve('a', 2)).toBe(1);
+      expect(capacity.room('a')).toBe(3);
+    });
+
+    it('starts admitted items within the caps and lines up the rest, in order behind earlier ones', async () => {
+      const { capacity, started, finish } = harness({ total: 10, perEndpoint: 2 });
+      expect(await capacity.submit('a', 'a1')).toBe('started');
+      capacity.admit('a', 'a2');
+      capacity.admit('a', 'a3');
       expect(await capacity.submit('a', 'a4')).toBe('queued');
-      capacity.unreserve('a', 1);
-      await flush();
+      expect(started).toEqual(['a1', 'a2']);
+      await finish('a1');
+      await finish('a2');
       expect(started).toEqual(['a1', 'a2', 'a3', 'a4']);
     });
 
-    it('admits a waiting caller when reserved slots are given back', async () => {
-      const { capacity } = harness({ total: 2, perEndpoint: 2 });
-      expect(capacity.reserve('a', 2)).toBe(2);
-      const b = track(capacity.submit('b', 'b1'));
+    it('never waits: when the process is full, an admitted item takes its turn with waiting callers', async () => {
+      const { capacity, started, finish } = harness({ total: 1, perEndpoint: 2 });
+      await capacity.submit('a', 'a1');
+      const b1 = track(capacity.submit('b', 'b1'));
+      capacity.admit('c', 'c1');
       await flush();
-      expect(b.done).toBe(false);
-      capacity.unreserve('a', 2);
-      await flush();
-      expect(b.value).toBe('started');
-      expect(capacity.stats()).toEqual({ inFlight: 1, waiting: 0 });
+      expect(started).toEqual(['a1']);
+      await finish('a1');
+      expect(b1.value).toBe('started');
+      await finish('b1');
+      expect(started).toEqual(['a1', 'b1', 'c1']);
     });
   });
 
@@ -241,14 +226,13 @@ describe('createSendCapacity', () => {
 
     await capacity.submit('a', 'a1');
     await capacity.submit('a', 'a2');
-    expect(capacity.reserve('b', 1)).toBe(1);
+    capacity.admit('b', 'b1');
     const idle = track(capacity.idle());
     await finish('a1');
     expect(idle.done).toBe(false); // a2 took over
     await finish('a2');
-    expect(idle.done).toBe(false); // b's reserved slot
-    capacity.unreserve('b', 1);
-    await flush();
+    expect(idle.done).toBe(false); // b1 still runs
+    await finish('b1');
     expect(idle.done).toBe(true);
   });
 
@@ -257,7 +241,6 @@ describe('createSendCapacity', () => {
     const perEndpoint = 2;
     const { capacity, started, running, finish } = harness({ total, perEndpoint, maxWaitingPerEndpoint: 3 });
     const endpoints = ['a', 'b', 'c', 'd'];
-    const reserved = new Map<string, number>();
     const admitted: string[] = [];
     const pending: Promise<unknown>[] = [];
     let seed = 42;
@@ -268,7 +251,6 @@ describe('createSendCapacity', () => {
     const check = () => {
       const inFlight = new Map<string, number>();
       for (const item of running.keys()) inFlight.set(item[0]!, (inFlight.get(item[0]!) ?? 0) + 1);
-      for (const [endpointId, count] of reserved) inFlight.set(endpointId, (inFlight.get(endpointId) ?? 0) + count);
       let sum = 0;
       for (const count of inFlight.values()) {
         expect(count).toBeLessThanOrEqual(perEndpoint);
@@ -288,27 +270,21 @@ describe('createSendCapacity', () => {
             if (result !== 'full') admitted.push(item);
           }),
         );
-      } else if (action === 1) {
-        const granted = capacity.reserve(endpointId, 1 + random(2));
-        if (granted > 0) reserved.set(endpointId, (reserved.get(endpointId) ?? 0) + granted);
-      } else if (action === 2 && (reserved.get(endpointId) ?? 0) > 0) {
-        reserved.set(endpointId, reserved.get(endpointId)! - 1);
-        if (random(2) === 0) capacity.runReserved(endpointId, `${endpointId}r${step}`);
-        else capacity.unreserve(endpointId, 1);
+      } else if (action === 1 && capacity.room(endpointId) > 0) {
+        const item = `${endpointId}${step}`;
+        capacity.admit(endpointId, item);
+        admitted.push(item);
       } else if (running.size > 0) {
         await finish([...running.keys()][random(running.size)]!);
       }
       await flush();
       check();
     }
-    // Drain: give back reservations and finish everything.
-    for (const [endpointId, count] of reserved) capacity.unreserve(endpointId, count);
-    reserved.clear();
+    // Drain: finish everything.
     while (running.size > 0) await finish([...running.keys()][0]!);
     await Promise.all(pending);
     await capacity.idle();
-    const submittedStarts = started.filter((item) => !item.includes('r'));
-    expect(submittedStarts.sort()).toEqual(admitted.sort());
+    expect(started.slice().sort()).toEqual(admitted.sort());
     expect(capacity.stats()).toEqual({ inFlight: 0, waiting: 0 });
   });
 });

@@ -20,12 +20,14 @@ export interface SendCapacity<T> {
    * full ('full'). Waits only while the whole process is at its limit.
    */
   submit(endpointId: string, item: T): Promise<'started' | 'queued' | 'full'>;
-  /** Takes up to `count` slots of the endpoint at once, without waiting; returns how many it got. */
-  reserve(endpointId: string, count: number): number;
-  /** Runs `item` in a slot taken by {@link reserve}. */
-  runReserved(endpointId: string, item: T): void;
-  /** Gives back reserved slots that were not used. */
-  unreserve(endpointId: string, count: number): void;
+  /** How many more items the endpoint takes now, sending or in its line (a soft bound: see {@link admit}). */
+  room(endpointId: string): number;
+  /**
+   * Takes `item` without waiting: started if the endpoint and the process
+   * have a slot, else at the end of the endpoint's line (it is started in
+   * its turn). For work already claimed (fan-out's), sized by {@link room}.
+   */
+  admit(endpointId: string, item: T): void;
   /** Removes and returns everything still waiting (for shutdown). */
   takeWaiting(): { endpointId: string; item: T }[];
   /** Resolves once nothing is in flight. */
@@ -153,26 +155,16 @@ export function createSendCapacity<T>(options: {
       return 'started';
     },
 
-    reserve(endpointId, count) {
-      const line = lineOf(endpointId);
-      if (line.waiting.length > 0 || line.admitting || admissions.length > 0) {
-        forget(endpointId, line);
-        return 0;
-      }
-      const granted = Math.max(0, Math.min(count, perEndpoint - line.active, total - active));
-      line.active += granted;
-      active += granted;
-      forget(endpointId, line);
-      return granted;
+    room(endpointId) {
+      const line = lines.get(endpointId);
+      if (!line) return perEndpoint + maxWaitingPerEndpoint;
+      return Math.max(0, perEndpoint + maxWaitingPerEndpoint - line.active - line.waiting.length);
     },
 
-    runReserved(endpointId, item) {
-      start(endpointId, lineOf(endpointId), item);
-    },
-
-    unreserve(endpointId, count) {
+    admit(endpointId, item) {
       const line = lineOf(endpointId);
-      for (let i = 0; i < count; i++) finish(endpointId, line);
+      line.waiting.push(item);
+      pump(endpointId, line);
     },
 
     takeWaiting() {
