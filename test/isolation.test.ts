@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { startApiServer } from '@herald/api';
-import { newApiToken } from '@herald/core';
-import { bootstrap } from '@herald/db';
-import { createQueueRuntime } from '@herald/queue';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, spawnWorker } from './support/chaos';
-import { call, testConfig, testDatabase } from './support/harness';
+import { call, startTestHerald } from './support/harness';
 import { percentile } from './support/receiver-mix';
 
 /**
@@ -93,16 +88,10 @@ async function startHealthyReceiver() {
 
 describe('isolation between endpoints', () => {
   it("keeps another tenant's healthy endpoint fast while one endpoint hangs and another is slow", async () => {
-    const database = await testDatabase();
-    cleanups.push(() => database.close());
-    const prefix = `isolation_${randomBytes(4).toString('hex')}`;
-    const redisUrl = inject('redisUrl');
-    const queue = createQueueRuntime({ kind: 'redis', redisUrl, databaseUrl: database.url, prefix });
-    cleanups.push(() => queue.close());
-    const rootToken = newApiToken();
-    await bootstrap(database.db, { adminToken: rootToken });
-    const api = await startApiServer({ config: testConfig(), db: database.db, queue });
-    cleanups.push(() => api.close());
+    const herald = await startTestHerald({ queue: 'redis' });
+    cleanups.push(() => herald.close());
+    const api = { url: herald.url };
+    const rootToken = herald.rootToken;
 
     const hanging = await startHoldingReceiver('never');
     const slow = await startHoldingReceiver(3000);
@@ -126,11 +115,7 @@ describe('isolation between endpoints', () => {
     ).toBe(201);
 
     const worker = spawnWorker({
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      HERALD_QUEUE_BACKEND: 'redis',
-      HERALD_QUEUE_PREFIX: prefix,
-      HERALD_OUTBOUND_ALLOWLIST: '127.0.0.0/8',
+      ...herald.workerEnv,
       HERALD_DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
       HERALD_RETRY_SCHEDULE: '600',
       HERALD_ENDPOINT_CONCURRENCY: String(ENDPOINT_CONCURRENCY),

@@ -22,8 +22,8 @@ export function testConfig(overrides: Record<string, string> = {}): HeraldConfig
 }
 
 /** A queue runtime on the chosen backend, isolated from other files by its prefix (Redis) or database (PostgreSQL). */
-export function testQueue(kind: QueueBackendKind, databaseUrl: string): QueueRuntime {
-  return createQueueRuntime({ kind, redisUrl: inject('redisUrl'), databaseUrl, prefix: uniqueName('q') });
+export function testQueue(kind: QueueBackendKind, databaseUrl: string, prefix = uniqueName('q')): QueueRuntime {
+  return createQueueRuntime({ kind, redisUrl: inject('redisUrl'), databaseUrl, prefix });
 }
 
 export interface TestHerald {
@@ -33,6 +33,8 @@ export interface TestHerald {
   database: DatabaseHandle & { url: string };
   queue: QueueRuntime;
   config: HeraldConfig;
+  /** What a worker process (`spawnWorker`) needs to join this Herald: its database, queue backend and prefix. */
+  workerEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,9 @@ export async function startTestHerald(
   options: { queue?: QueueBackendKind; config?: Record<string, string>; deps?: Partial<ApiDeps> } = {},
 ): Promise<TestHerald> {
   const database = await testDatabase();
-  const queue = testQueue(options.queue ?? 'postgres', database.url);
+  const backend = options.queue ?? 'postgres';
+  const prefix = uniqueName('q');
+  const queue = testQueue(backend, database.url, prefix);
   const config = testConfig(options.config);
   const rootToken = newApiToken();
   // Operators only when the test configures HERALD_ADMIN_EMAIL/PASSWORD: hashing a password costs tens of milliseconds.
@@ -62,6 +66,13 @@ export async function startTestHerald(
     database,
     queue,
     config,
+    workerEnv: {
+      DATABASE_URL: database.url,
+      HERALD_QUEUE_BACKEND: backend,
+      HERALD_QUEUE_PREFIX: prefix,
+      HERALD_OUTBOUND_ALLOWLIST: '127.0.0.0/8',
+      ...(backend === 'redis' ? { REDIS_URL: inject('redisUrl') } : {}),
+    },
     async close() {
       await api.close();
       await queue.close();
