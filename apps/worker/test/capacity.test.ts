@@ -190,6 +190,19 @@ describe('createSendCapacity', () => {
       expect(started).toEqual(['a1', 'a2', 'a3', 'a4']);
     });
 
+    it('gives every slot the process frees to an endpoint line with room, not only its first item', async () => {
+      const { capacity, started, finish } = harness({ total: 2, perEndpoint: 2 });
+      await capacity.submit('a', 'a1');
+      await capacity.submit('b', 'b1');
+      capacity.admit('c', 'c1');
+      capacity.admit('c', 'c2');
+      await finish('a1');
+      expect(started).toEqual(['a1', 'b1', 'c1']);
+      // c2 fits beside c1 (two per endpoint): the slot b1 frees is its, without waiting for c1.
+      await finish('b1');
+      expect(started).toEqual(['a1', 'b1', 'c1', 'c2']);
+    });
+
     it('never waits: when the process is full, an admitted item takes its turn with waiting callers', async () => {
       const { capacity, started, finish } = harness({ total: 1, perEndpoint: 2 });
       await capacity.submit('a', 'a1');

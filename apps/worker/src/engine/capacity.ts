@@ -124,6 +124,8 @@ export function createSendCapacity<T>(options: {
       line.active++;
       active++;
       start(next.endpointId, line, line.waiting.shift()!);
+      // More of its line may fit: it takes its turn again, behind whoever waits now.
+      pump(next.endpointId, line);
     }
   };
 
@@ -141,7 +143,7 @@ export function createSendCapacity<T>(options: {
       }
       if (active >= total || admissions.length > 0) {
         // The slot is counted for us by admitNext. While we wait, later items of this endpoint
-        // queue behind us and reserve() grants nothing, so the endpoint still has room when we get in.
+        // queue behind us (admitted work too), so the endpoint still has room when we get in.
         line.callers++;
         await new Promise<void>((admit) => admissions.push({ kind: 'caller', admit }));
         line.callers--;
