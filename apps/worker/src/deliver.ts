@@ -14,11 +14,10 @@ import {
   takeThrottleToken,
 } from '@herald/db';
 import type { SendResult } from '@herald/delivery';
-import type { JobPayload, QueueRuntime } from '@herald/queue';
-import type { Destination } from './destinations';
-import { BREAKER_POLICY, type BreakerPolicy } from './engine/breaker';
+import { type JobPayload, probeJob, type QueueRuntime } from '@herald/queue';
+import { type Destination, signingSecrets } from './destinations';
 import { createSendCapacity } from './engine/capacity';
-import { createOutcomeRecorder, errorText } from './engine/outcome';
+import { errorText, type OutcomeRecorder } from './engine/outcome';
 import { withJitter } from './retry';
 
 export interface DeliveryEngineDeps {
@@ -29,7 +28,8 @@ export interface DeliveryEngineDeps {
   /** Drains a Kafka endpoint's deliveries in order (see kafka-stream.ts). */
   drainStream: (endpointId: string) => Promise<void>;
   log: Logger;
-  breakerPolicy?: BreakerPolicy;
+  /** Where every attempt's outcome is recorded (shared with the Kafka drain). */
+  outcomes: OutcomeRecorder;
 }
 
 /** A FIFO delivery that is not at the head waits; this is only the fallback if nobody wakes it. */
@@ -57,9 +57,8 @@ type SendItem = { deliveryId: string; manual: boolean } | { claim: ClaimedDelive
  * a lease that the sweeper reclaims).
  */
 export function createDeliveryEngine(deps: DeliveryEngineDeps) {
-  const { config, db, queue, destinations, log } = deps;
+  const { config, db, queue, destinations, log, outcomes } = deps;
   const leaseMs = config.delivery.timeoutMs + 30_000;
-  const outcomes = createOutcomeRecorder({ config, db, queue, log, breakerPolicy: deps.breakerPolicy ?? BREAKER_POLICY });
 
   const capacity = createSendCapacity<SendItem>({
     total: config.delivery.concurrency,
@@ -158,14 +157,9 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
 
   /** Sends one attempt of a claimed delivery and records its outcome. */
   async function attempt(claim: ClaimedDelivery, options: { manual: boolean; probe: boolean }): Promise<void> {
-    const { endpoint } = claim;
-    const secrets = [endpoint.secret];
-    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > Date.now()) {
-      secrets.push(endpoint.previousSecret);
-    }
     let result: SendResult;
     try {
-      result = await destinations[endpoint.type](claim, secrets);
+      result = await destinations[claim.endpoint.type](claim, signingSecrets(claim.endpoint));
     } catch (error) {
       // Destinations turn every failure into a result; this is the backstop that keeps a claim from going unrecorded.
       result = {
@@ -180,9 +174,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
   }
 
   /**
-   * The half-open circuit: the job that wins the probe sends the endpoint's
-   * oldest unfinished delivery. Its success closes the circuit and releases
-   * what was held; its failure opens it again, for twice as long.
+   * The half-open circuit: the job that wins the probe sends one delivery of
+   * the endpoint (a held or due one; a FIFO endpoint's head). Its success
+   * closes the circuit and releases what was held; its failure opens it
+   * again (engine/outcome.ts).
    */
   async function probe(endpointId: string): Promise<void> {
     const probeMs = config.delivery.timeoutMs + 5000;
@@ -200,11 +195,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     if (found?.kind !== 'claimed') {
       // Taken by someone else in the meantime: probe again once this probe's hold runs out.
       const due = Date.now() + probeMs + withJitter(1000);
-      await queue.enqueue(
-        'deliver',
-        { deliveryId: `probe-${endpointId}`, endpointId, due, probe: endpointId },
-        { delayMs: due - Date.now() },
-      );
+      await queue.enqueue('deliver', probeJob(endpointId, due), { delayMs: due - Date.now() });
       return;
     }
     await attempt(found.claim, { manual: false, probe: true });
@@ -237,12 +228,9 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       local.add(claim.delivery.id);
       capacity.admit(claim.endpoint.id, { claim, claimedAt });
     },
-    recordOutcome: outcomes.record,
-    stats: () => capacity.stats(),
     /**
      * Shutdown, after the job workers closed: what still waits for a slot goes
-     * back to the queue, then the sends in flight finish and are recorded
-     * (then {@link flush}, once Kafka drains have ended too).
+     * back to the queue, then the sends in flight finish and are recorded.
      */
     async close(): Promise<void> {
       const waiting = capacity.takeWaiting();
@@ -263,8 +251,6 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       }
       await capacity.idle();
     },
-    /** Writes the endpoint health still pending and waits for releases of held deliveries (last, at shutdown). */
-    flush: () => outcomes.idle(),
   };
 }
 

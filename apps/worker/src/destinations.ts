@@ -25,6 +25,15 @@ function signOrFail(sign: () => Record<string, string>, started: number): Record
 
 const isResult = (value: Record<string, string> | SendResult): value is SendResult => typeof value.ok === 'boolean';
 
+/** The secrets that sign for an endpoint now: its own, and the one it replaced while the rotation's grace period lasts. */
+export function signingSecrets(endpoint: ClaimedDelivery['endpoint'], now = Date.now()): string[] {
+  const secrets = [endpoint.secret];
+  if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now) {
+    secrets.push(endpoint.previousSecret);
+  }
+  return secrets;
+}
+
 /**
  * The three endpoint types. Each gets the same stored bytes, the same
  * `webhook-id` (the message id) and the same Standard Webhooks signature, so a

@@ -19,7 +19,7 @@ export interface FanOutResult {
   created: number;
   /** Created deliveries that still need a deliver job (FIFO, throttled, no sending slot free), a drain (Kafka), or are held. */
   deliveries: CreatedDelivery[];
-  /** Created deliveries that were claimed as they were created, in slots reserved for them: the caller sends them now. */
+  /** Created deliveries that were claimed as they were created (also handed to `onClaimed`, chunk by chunk). */
   claimed: ClaimedDelivery[];
   /** When the claims were made (the lease runs from here). */
   claimedAt: number;
@@ -34,9 +34,9 @@ export interface SendingSlots {
 /**
  * Only the first attempt of a delivery to an endpoint with nothing to wait
  * for (no FIFO order, no throttle, not a Kafka stream) may skip the deliver
- * job: fan-out creates it already claimed and sends it at once, in a sending
- * slot it reserved first. Whether the endpoint's circuit is open is decided by
- * the INSERT itself, at the moment the delivery is created.
+ * job: fan-out creates it already claimed, as far as the endpoint's share of
+ * the send capacity has room. Whether the endpoint's circuit is open is
+ * decided by the INSERT itself, at the moment the delivery is created.
  */
 function sendsDirectly(endpoint: EndpointRow): boolean {
   const rate = endpoint.throttleRate ?? endpoint.rateLimit;

@@ -1,6 +1,5 @@
 import { type HeraldConfig, KafkaEndpointSettings, type Logger, valueAtPath } from '@herald/core';
 import {
-  type AttemptOutcome,
   acquireDrainLease,
   type ClaimedDelivery,
   type Database,
@@ -13,7 +12,8 @@ import {
 } from '@herald/db';
 import { type KafkaPublisher, type KafkaRecord, type SendResult, signatureHeaders } from '@herald/delivery';
 import type { QueueRuntime } from '@herald/queue';
-import type { SentAttempt } from './engine/outcome';
+import { signingSecrets } from './destinations';
+import type { OutcomeRecorder } from './engine/outcome';
 
 type EndpointRow = typeof schema.endpoints.$inferSelect;
 
@@ -37,7 +37,7 @@ export function createKafkaStreamer(deps: {
   db: Database;
   queue: QueueRuntime;
   kafka: KafkaPublisher;
-  record: (sent: SentAttempt) => Promise<AttemptOutcome | undefined>;
+  outcomes: OutcomeRecorder;
   log: Logger;
 }) {
   const { config, db, queue, kafka, log } = deps;
@@ -55,10 +55,7 @@ export function createKafkaStreamer(deps: {
         failure: 'invalid_settings',
       };
     }
-    const secrets = [endpoint.secret];
-    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > Date.now()) {
-      secrets.push(endpoint.previousSecret);
-    }
+    const secrets = signingSecrets(endpoint);
     const now = new Date();
     let records: KafkaRecord[];
     try {
@@ -143,7 +140,7 @@ export function createKafkaStreamer(deps: {
       const outcomes = await Promise.all(
         batch.map(({ delivery, message }, i) => {
           const claim: ClaimedDelivery = { delivery, leaseToken: drainToken, byDrain: true, endpoint, message };
-          return deps.record({ claim, result, countsForHealth: i === 0 });
+          return deps.outcomes.record({ claim, result, countsForHealth: i === 0 });
         }),
       );
       if (!result.ok) {

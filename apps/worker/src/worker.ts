@@ -5,7 +5,8 @@ import { createAddressPolicy, createKafkaPublisher, createWebhookSender, type We
 import { type AnyWorker, createWorkQueuePublisher, type QueueRuntime, type QueueSettings } from '@herald/queue';
 import { createDeliveryEngine } from './deliver';
 import { createDestinations } from './destinations';
-import type { BreakerPolicy } from './engine/breaker';
+import { BREAKER_POLICY, type BreakerPolicy } from './engine/breaker';
+import { createOutcomeRecorder } from './engine/outcome';
 import { fanOutMessages } from './fanout';
 import { createKafkaStreamer, createStreamKicker } from './kafka-stream';
 import { sendOperationalEvent } from './operational';
@@ -68,20 +69,10 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     { timeoutMs: config.delivery.timeoutMs },
   );
   const destinations = createDestinations({ config, sender, kafka, workQueues });
-  // The engine and the Kafka drain record outcomes through the same recorder; the drain is
-  // handed the engine's recorder once both exist.
-  let recordOutcome: ReturnType<typeof createDeliveryEngine>['recordOutcome'] | undefined;
-  const drainStream = createKafkaStreamer({ config, db, queue, kafka, record: (sent) => recordOutcome!(sent), log });
-  const engine = createDeliveryEngine({
-    config,
-    db,
-    queue,
-    destinations,
-    drainStream,
-    log,
-    ...(deps.breakerPolicy ? { breakerPolicy: deps.breakerPolicy } : {}),
-  });
-  recordOutcome = engine.recordOutcome;
+  // The engine and the Kafka drain record every outcome through one recorder.
+  const outcomes = createOutcomeRecorder({ config, db, queue, log, breakerPolicy: deps.breakerPolicy ?? BREAKER_POLICY });
+  const drainStream = createKafkaStreamer({ config, db, queue, kafka, outcomes, log });
+  const engine = createDeliveryEngine({ config, db, queue, destinations, drainStream, log, outcomes });
   const streams = createStreamKicker({ drain: drainStream, queue, log });
 
   const workers: AnyWorker[] = [
@@ -124,7 +115,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       await Promise.all(workers.map((w) => w.close()));
       await engine.close();
       await streams.idle();
-      await engine.flush();
+      // Last: the endpoint health still pending, and releases of held deliveries.
+      await outcomes.idle();
       if (!deps.sender) await sender.close();
       await operationalSender.close();
       await kafka.close();

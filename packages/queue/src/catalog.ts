@@ -105,4 +105,9 @@ export const JOBS = {
 } as const;
 
 export type JobName = keyof typeof JOBS;
+
+/** The deliver job that probes an endpoint whose circuit breaker's open interval ends at `due`. */
+export function probeJob(endpointId: string, due: number) {
+  return { deliveryId: `probe-${endpointId}`, endpointId, due, probe: endpointId };
+}
 export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;

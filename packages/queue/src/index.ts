@@ -1,4 +1,4 @@
-export { JOBS, type JobName, type JobPayload, MAX_FANOUT_BATCH } from './catalog';
+export { JOBS, type JobName, type JobPayload, MAX_FANOUT_BATCH, probeJob } from './catalog';
 export {
   type AnyWorker,
   createQueueRuntime,

@@ -8,7 +8,7 @@ import {
   markDispatched,
   releaseStrandedHeld,
 } from '@herald/db';
-import { MAX_FANOUT_BATCH, type QueueRuntime, type ScheduledJob } from '@herald/queue';
+import { MAX_FANOUT_BATCH, probeJob, type QueueRuntime, type ScheduledJob } from '@herald/queue';
 import { sql } from 'drizzle-orm';
 
 export interface DispatchableMessage {
@@ -245,7 +245,7 @@ export async function sweepCircuits(
     // One probe job per endpoint per sweep; a probe that finds the circuit taken or closed does nothing.
     await queue.enqueueMany(
       'deliver',
-      probes.map((endpointId) => ({ payload: { deliveryId: `probe-${endpointId}`, endpointId, due: now, probe: endpointId } })),
+      probes.map((endpointId) => ({ payload: probeJob(endpointId, now) })),
     );
     const released = await releaseStrandedHeld(t, options.graceMs, limit);
     await queue.enqueueMany(

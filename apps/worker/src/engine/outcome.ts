@@ -14,7 +14,7 @@ import {
   reopenCircuit,
 } from '@herald/db';
 import { FINAL_FAILURES, type SendResult } from '@herald/delivery';
-import type { JobPayload, QueueRuntime } from '@herald/queue';
+import { type JobPayload, probeJob, type QueueRuntime } from '@herald/queue';
 import { circuitTransitions, observeDelivery } from '@herald/runtime';
 import { nextRetryDelayMs } from '../retry';
 import { type BreakerPolicy, type BreakerWindows, breakerWindowMs, createBreakerWindows } from './breaker';
@@ -178,11 +178,7 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
 
   const scheduleProbe = async (endpointId: string, at: Date) => {
     const due = at.getTime();
-    await queue.enqueue(
-      'deliver',
-      { deliveryId: `probe-${endpointId}`, endpointId, due, probe: endpointId },
-      { delayMs: due - Date.now() },
-    );
+    await queue.enqueue('deliver', probeJob(endpointId, due), { delayMs: due - Date.now() });
   };
 
   /** A closed circuit lets its held deliveries go, in chunks; one release per endpoint at a time. */
@@ -218,7 +214,6 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
     await scheduleProbe(endpointId, until);
   };
 
-  /** Records one attempt and all that follows from it; returns its outcome, or undefined if the lease was lost. */
   const onHealthChange = async (change: EndpointHealthChange, claim: ClaimedDelivery) => {
     if (change.circuitClosed) {
       windows.reset(change.endpointId);
@@ -249,6 +244,7 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
     await operational('endpoint.disabled', claim, `disabled.${claim.endpoint.id}.${Date.now()}`);
   };
 
+  /** Records one attempt and all that follows from it; returns its outcome, or undefined if the lease was lost. */
   async function record(sent: SentAttempt): Promise<AttemptOutcome | undefined> {
     const { claim, result } = sent;
     const { endpoint, delivery } = claim;
