@@ -230,11 +230,15 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     },
     /**
      * Shutdown, after the job workers closed: what still waits for a slot goes
-     * back to the queue, then the sends in flight finish and are recorded.
+     * back to the queue (a claim fan-out made is given back first, or it would
+     * wait for its lease to run out), then the sends in flight finish and are
+     * recorded.
      */
     async close(): Promise<void> {
       const waiting = capacity.takeWaiting();
       if (waiting.length > 0) {
+        const now = new Date();
+        await Promise.all(waiting.map(({ item }) => ('claim' in item ? releaseDelivery(db, item.claim, now).catch(() => {}) : undefined)));
         const due = Date.now();
         await queue
           .enqueueMany(

@@ -1,0 +1,76 @@
+import { startWorker } from '@herald/worker';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sleep, until } from './support/chaos';
+import { call, startTestHerald, type TestHerald } from './support/harness';
+import { testSender } from './support/outbound';
+import { type Receiver, startReceiver } from './support/receiver';
+
+/**
+ * A graceful stop of a worker whose endpoint lines hold deliveries fan-out
+ * already claimed: they are given back and queued, so the next worker sends
+ * them at once instead of after their lease (delivery timeout + 30 s) and the
+ * sweeper's grace.
+ */
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+describe('worker shutdown', () => {
+  it('hands the claims waiting in an endpoint line back, and the next worker sends them at once', async () => {
+    const herald: TestHerald = await startTestHerald({
+      queue: 'redis',
+      config: { HERALD_DELIVERY_TIMEOUT_MS: '2000', HERALD_ENDPOINT_CONCURRENCY: '1' },
+    });
+    cleanups.push(() => herald.close());
+    const receiver: Receiver = await startReceiver(async () => {
+      await sleep(300);
+      return { status: 200, body: 'ok' };
+    });
+    cleanups.push(() => receiver.close());
+    const app = await call<{ id: string }>(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Shutdown' } });
+    await call(herald.url, 'POST', `/api/v1/app/${app.body.id}/endpoint`, {
+      token: herald.rootToken,
+      json: { url: `${receiver.url}/hook` },
+    });
+
+    const workerOptions = {
+      config: herald.config,
+      db: herald.database.db,
+      queue: herald.queue,
+      sender: testSender({ timeoutMs: 2000 }),
+      // The sweeper would also find them, but only after lease + grace: keep it out of the way.
+      sweeper: { intervalMs: 60_000, graceMs: 60_000, deliveryGraceMs: 60_000 },
+    };
+    const first = startWorker(workerOptions);
+    // One endpoint, one send at a time: fan-out claims the batch and the rest wait in the endpoint's line.
+    const published = await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        call<{ id: string }>(herald.url, 'POST', `/api/v1/app/${app.body.id}/msg`, {
+          token: herald.rootToken,
+          json: { eventType: 'e', payload: { n } },
+        }),
+      ),
+    );
+    expect(published.every((p) => p.status === 202)).toBe(true);
+    await receiver.waitFor(1);
+    await first.close();
+    const beforeSecond = receiver.requests.length;
+    expect(beforeSecond, 'some deliveries were still waiting when the worker stopped').toBeLessThan(8);
+
+    const stoppedAt = Date.now();
+    const second = startWorker(workerOptions);
+    cleanups.push(() => second.close());
+    const ids = new Set(published.map((p) => p.body.id));
+    await until(
+      'every message delivered',
+      async () => new Set(receiver.requests.map((r) => String(r.headers['webhook-id']))).size === ids.size,
+      {
+        timeoutMs: 15_000,
+        describe: () => `${receiver.requests.length} requests`,
+      },
+    );
+    // Well inside the 32 s lease the stopped worker's claims held.
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+  }, 60_000);
+});
