@@ -11,6 +11,7 @@ import type { ApiDeps, ApiEnv } from './context';
 import { toErrorResponse, validationError } from './errors';
 import { createAuthenticator } from './middleware/auth';
 import { idempotency } from './middleware/idempotency';
+import { checkedJsonBody } from './middleware/json-body';
 import { refuseNulInUrl, requestId } from './middleware/request-id';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerApplicationRoutes } from './routes/applications';
@@ -77,6 +78,8 @@ export function createApp(appDeps: ApiDeps) {
   });
   const authenticator = createAuthenticator(deps.db);
   app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : authenticator.middleware(c, next)));
+  // After authentication (strangers' bodies are not read), before idempotency (which hashes the body text).
+  app.use('/api/*', checkedJsonBody);
   const replayable = idempotency(deps.db);
   app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : replayable(c, next)));
 

@@ -19,8 +19,13 @@ export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): num
   return deepest;
 }
 
+/**
+ * A JSON object, kept as the very object JSON.parse made: a copying schema
+ * (z.record) would assign each key again, and a `__proto__` key would then
+ * set the copy's prototype instead of being kept.
+ */
 const Payload = z
-  .record(z.string(), z.unknown())
+  .custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), 'must be a JSON object')
   .refine((payload) => jsonDepth(payload, MAX_PAYLOAD_DEPTH) <= MAX_PAYLOAD_DEPTH, `must not nest deeper than ${MAX_PAYLOAD_DEPTH} levels`);
 
 /** Wire shape of Svix's `MessageIn`. */

@@ -2,7 +2,14 @@ import { MessageIn } from '@herald/core';
 import { z } from '@hono/zod-openapi';
 import { ApplicationInSchema } from '../schemas';
 
-export const MessageInSchema = z.strictObject({ ...MessageIn.shape, application: ApplicationInSchema.nullish() }).openapi('MessageIn');
+export const MessageInSchema = z
+  .strictObject({
+    ...MessageIn.shape,
+    // core's payload schema keeps the parsed object as is; the document only needs to say it is an object.
+    payload: z.unknown().pipe(MessageIn.shape.payload).openapi({ type: 'object', additionalProperties: true }),
+    application: ApplicationInSchema.nullish(),
+  })
+  .openapi('MessageIn');
 
 export const MessageOutSchema = z
   .object({
