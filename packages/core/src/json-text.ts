@@ -55,14 +55,14 @@ export function inspectJsonText(text: string): JsonTextProblem | null {
       }
       if (code === 92) {
         value += text.slice(start, i);
-        const escape = text[i + 1];
-        if (escape === 'u') {
+        const escaped = text[i + 1];
+        if (escaped === 'u') {
           const hex = text.slice(i + 2, i + 6);
           if (!/^[0-9A-Fa-f]{4}$/.test(hex)) return null;
           value += String.fromCharCode(Number.parseInt(hex, 16));
           i += 6;
         } else {
-          const simple = ESCAPES[escape ?? ''];
+          const simple = ESCAPES[escaped ?? ''];
           if (simple === undefined) return null;
           value += simple;
           i += 2;
