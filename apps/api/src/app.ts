@@ -13,6 +13,7 @@ import { createAuthenticator } from './middleware/auth';
 import { idempotency } from './middleware/idempotency';
 import { checkedJsonBody } from './middleware/json-body';
 import { refuseNulInUrl, requestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerApplicationRoutes } from './routes/applications';
 import { registerAttemptRoutes } from './routes/attempts';
@@ -38,6 +39,7 @@ const PUBLIC_API_PATHS = new Set([
   '/api/v1/docs',
   '/api/v1/docs/swagger-ui.css',
   '/api/v1/docs/swagger-ui-bundle.js',
+  '/api/v1/docs/reference.js',
 ]);
 
 export function createApp(appDeps: ApiDeps) {
@@ -54,6 +56,7 @@ export function createApp(appDeps: ApiDeps) {
     },
   });
 
+  app.use('*', securityHeaders);
   app.use('*', requestId);
   app.use('/api/*', refuseNulInUrl);
   const tooLarge = () => new HeraldError('payload_too_large', `request body exceeds ${deps.config.maxBodyBytes} bytes`);
