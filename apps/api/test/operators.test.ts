@@ -593,6 +593,52 @@ describe('sign-in attempts per client address', () => {
   });
 });
 
+describe('lockout as a weapon', () => {
+  const from = (url: string, client: string, email: string, password: string) =>
+    call<LoginOut | ErrorBody>(url, 'POST', '/api/v1/auth/login', { json: { email, password }, headers: { 'x-forwarded-for': client } });
+
+  it('locks the address that guessed wrong, never the account: the admin still signs in from elsewhere', async () => {
+    // Behind a trusted proxy (here: loopback, where the tests connect from), X-Forwarded-For names the client.
+    const own = await startTestHerald({
+      config: {
+        HERALD_ADMIN_EMAIL: 'boss@example.com',
+        HERALD_ADMIN_PASSWORD: PASSWORD,
+        HERALD_LOGIN_MAX_FAILURES: '3',
+        HERALD_TRUSTED_PROXIES: '127.0.0.1',
+      },
+      deps: { loginAttemptsPerClientPerMinute: 1000 },
+    });
+    try {
+      for (let i = 0; i < 3; i++) expect((await from(own.url, '203.0.113.7', 'boss@example.com', `guess ${i}`)).status).toBe(401);
+      const stranger = await from(own.url, '203.0.113.7', 'boss@example.com', PASSWORD);
+      expect(stranger.status).toBe(429);
+      // The proxy appends what it saw: a client cannot pose as another by writing the header itself.
+      const posing = await from(own.url, '198.51.100.1, 203.0.113.7', 'boss@example.com', PASSWORD);
+      expect(posing.status).toBe(429);
+      const admin = await from(own.url, '198.51.100.20', 'boss@example.com', PASSWORD);
+      expect(admin.status, JSON.stringify(admin.body)).toBe(200);
+      // Several proxies: hops that are themselves trusted are skipped.
+      expect((await from(own.url, '203.0.113.7, 127.0.0.1', 'boss@example.com', PASSWORD)).status).toBe(429);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('ignores X-Forwarded-For unless the peer is a trusted proxy', async () => {
+    const own = await startTestHerald({
+      config: { HERALD_ADMIN_EMAIL: 'chief@example.com', HERALD_ADMIN_PASSWORD: PASSWORD, HERALD_LOGIN_MAX_FAILURES: '2' },
+      deps: { loginAttemptsPerClientPerMinute: 1000 },
+    });
+    try {
+      for (let i = 0; i < 2; i++) expect((await from(own.url, `192.0.2.${i}`, 'chief@example.com', `guess ${i}`)).status).toBe(401);
+      // Changing the header does not dodge the lock: the TCP peer is the client.
+      expect((await from(own.url, '192.0.2.99', 'chief@example.com', PASSWORD)).status).toBe(429);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('operators in the database', () => {
   it('are created with lower-cased emails even through the query layer', async () => {
     const row = await createOperator(herald.database.db, {

@@ -128,6 +128,7 @@ const EnvSchema = z.object({
   HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number({ error: 'must be milliseconds' }).int().min(100).max(300_000).default(15_000),
   HERALD_OUTBOUND_ALLOWLIST: commaList('an IP address or CIDR', cidr),
   HERALD_HTTPS_ONLY: flag,
+  HERALD_TRUSTED_PROXIES: commaList('an IP address or CIDR', cidr),
   HERALD_OPERATIONAL_WEBHOOK_URL: url(['http:', 'https:']),
   HERALD_OPERATIONAL_WEBHOOK_SECRET: optionalString.refine((value) => value === undefined || isEndpointSecret(value), {
     message: 'must be a whsec_ secret (base64, 24 to 64 bytes)',
@@ -180,6 +181,11 @@ export interface HeraldConfig {
     /** Failed sign-ins per account in 15 minutes before it is locked until the window ends. */
     loginMaxFailures: number;
   };
+  /**
+   * Reverse proxies whose X-Forwarded-For names the client (sign-in limits are
+   * per client address). Empty: the TCP peer is the client, and the header is ignored.
+   */
+  trustedProxies: string[];
   /** Larger request bodies are refused with 413. */
   maxBodyBytes: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -247,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
       sessionTtlS: e.HERALD_SESSION_TTL_S,
       loginMaxFailures: e.HERALD_LOGIN_MAX_FAILURES,
     },
+    trustedProxies: e.HERALD_TRUSTED_PROXIES ?? [],
     maxBodyBytes: e.HERALD_MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
   };

@@ -23,6 +23,7 @@ export {
   createAddressPolicy,
   describeAddressClass,
   InvalidCidrError,
+  inCidrList,
   parseCidr,
   parseCidrList,
 } from './ssrf';

@@ -200,6 +200,14 @@ function contains(cidr: Cidr, ip: Ip): boolean {
   return (ip.value & maskOf(bitsOf(cidr.version), cidr.prefix)) === cidr.network;
 }
 
+/** Whether an address is inside any of the CIDRs; IPv4-mapped IPv6 counts as its IPv4. Text that is not an address is in none. */
+export function inCidrList(cidrs: readonly Cidr[], ip: string): boolean {
+  const parsed = parseIp(ip);
+  if (!parsed) return false;
+  const address = unmap(parsed);
+  return cidrs.some((cidr) => contains(cidr, address) || contains(cidr, parsed));
+}
+
 // ---------------------------------------------------------------- ranges
 
 /**

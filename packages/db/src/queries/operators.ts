@@ -124,14 +124,18 @@ export type LoginAttempt = { allowed: true } | { allowed: false; retryAfterS: nu
  * window; a successful sign-in clears it (`clearLoginFailures`), so what
  * stays counted are failures. Beyond `maxFailures` the email is refused until
  * the window ends, whatever the password.
+ *
+ * Counted per (email, client address): failures from one address lock that
+ * address out of that account, never the account itself, so a stranger
+ * cannot lock the admin out by guessing wrong on purpose.
  */
-export async function registerLoginAttempt(db: Database, email: string, maxFailures: number): Promise<LoginAttempt> {
+export async function registerLoginAttempt(db: Database, email: string, client: string, maxFailures: number): Promise<LoginAttempt> {
   const expired = sql`${loginFailures.windowStart} <= now() - make_interval(secs => ${LOGIN_WINDOW_S})`;
   const [row] = await db
     .insert(loginFailures)
-    .values({ email: normalizeEmail(email), failures: 1, windowStart: sql`now()` })
+    .values({ email: normalizeEmail(email), client, failures: 1, windowStart: sql`now()` })
     .onConflictDoUpdate({
-      target: loginFailures.email,
+      target: [loginFailures.email, loginFailures.client],
       set: {
         failures: sql`case when ${expired} then 1 else ${loginFailures.failures} + 1 end`,
         windowStart: sql`case when ${expired} then now() else ${loginFailures.windowStart} end`,
@@ -146,8 +150,8 @@ export async function registerLoginAttempt(db: Database, email: string, maxFailu
   return { allowed: false, retryAfterS: Math.max(1, row.retryAfterS) };
 }
 
-export async function clearLoginFailures(db: Database, email: string): Promise<void> {
-  await db.delete(loginFailures).where(eq(loginFailures.email, normalizeEmail(email)));
+export async function clearLoginFailures(db: Database, email: string, client: string): Promise<void> {
+  await db.delete(loginFailures).where(and(eq(loginFailures.email, normalizeEmail(email)), eq(loginFailures.client, client)));
 }
 
 /** Rows of ended windows, including those of emails nobody has; called now and then by the sign-in route. */

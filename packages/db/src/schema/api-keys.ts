@@ -1,5 +1,6 @@
-import { index, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, boolean, index, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { applications } from './applications';
+import { operators } from './operators';
 import { organizations } from './organizations';
 
 /**
@@ -25,6 +26,21 @@ export const apiKeys = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** An app-portal token (POST /auth/app-portal-access), as opposed to a key issued on /api-key. */
+    portal: boolean('portal').notNull().default(false),
+    /** Reads only: no writes, no secrets (the portal request's `readOnly`). */
+    readOnly: boolean('read_only').notNull().default(false),
+    /**
+     * Who issued a portal token: an API key or an operator. The token works only
+     * while its issuer does: revoking the key ends it, removing the operator
+     * deletes it.
+     */
+    issuedByKeyId: text('issued_by_key_id').references((): AnyPgColumn => apiKeys.id, { onDelete: 'cascade' }),
+    issuedByOperatorId: text('issued_by_operator_id').references(() => operators.id, { onDelete: 'cascade' }),
   },
-  (t) => [index('api_keys_org_idx').on(t.orgId)],
+  (t) => [
+    index('api_keys_org_idx').on(t.orgId),
+    index('api_keys_issued_by_key_idx').on(t.issuedByKeyId),
+    index('api_keys_issued_by_operator_idx').on(t.issuedByOperatorId),
+  ],
 );

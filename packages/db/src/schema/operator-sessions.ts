@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { operators } from './operators';
 import { organizations } from './organizations';
 
@@ -33,9 +33,11 @@ export const operatorSessions = pgTable(
 export const loginFailures = pgTable(
   'login_failures',
   {
-    email: text('email').primaryKey(),
+    email: text('email').notNull(),
+    /** The client address the failures came from (behind a trusted proxy, the one it forwarded). */
+    client: text('client').notNull().default(''),
     failures: integer('failures').notNull(),
     windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
   },
-  (t) => [index('login_failures_window_idx').on(t.windowStart)],
+  (t) => [primaryKey({ columns: [t.email, t.client] }), index('login_failures_window_idx').on(t.windowStart)],
 );

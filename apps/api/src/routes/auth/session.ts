@@ -12,9 +12,8 @@ import {
   registerLoginAttempt,
   verifyPassword,
 } from '@herald/db';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import { createClientAddress } from '../../client-address';
 import type { ApiDeps, ApiEnv } from '../../context';
 import type { Authenticator } from '../../middleware/auth';
 import { LoginInSchema, LoginOutSchema, WhoamiOutSchema } from '../operators/schemas';
@@ -37,8 +36,9 @@ const login = createRoute({
   description:
     'No Authorization header. The token (`hsess_…`) is sent as `Authorization: Bearer <token>` and works on every ' +
     'organization route until `expiresAt` (HERALD_SESSION_TTL_S, 12 h by default), sign-out, or the operator is removed. ' +
-    'Wrong email and wrong password answer the same 401. After HERALD_LOGIN_MAX_FAILURES failures for one email within ' +
-    `15 minutes, or more than ${LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE} attempts a minute from one address, 429 with Retry-After.`,
+    'Wrong email and wrong password answer the same 401. After HERALD_LOGIN_MAX_FAILURES failures for one email from one ' +
+    'client address within 15 minutes (other addresses can still sign in; behind a proxy, see HERALD_TRUSTED_PROXIES), ' +
+    `or more than ${LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE} attempts a minute from one address, 429 with Retry-After.`,
   security: [],
   request: { body: { required: true, content: { 'application/json': { schema: LoginInSchema } } } },
   responses: {
@@ -67,19 +67,6 @@ const whoami = createRoute({
   responses: { 200: { description: 'The caller', content: { 'application/json': { schema: WhoamiOutSchema } } }, ...errorResponses },
 });
 
-/**
- * The TCP peer. X-Forwarded-For is not trusted: anyone can send it, and a
- * limit keyed by it could be dodged by changing it on every attempt.
- */
-function clientAddress(c: Context<ApiEnv>): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    // Not served by @hono/node-server (app.request in a test): one shared bucket.
-    return 'unknown';
-  }
-}
-
 const tooMany = (detail: string, retryAfterS: number) =>
   new HeraldError('rate_limited', `${detail}; retry in ${retryAfterS} s`, undefined, { retryAfterS });
 
@@ -87,14 +74,16 @@ const tooMany = (detail: string, retryAfterS: number) =>
 export function registerSessionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, authenticator: Authenticator) {
   const perClient = createClientLimit({ perMinute: deps.loginAttemptsPerClientPerMinute ?? LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE });
   const { loginMaxFailures, sessionTtlS } = deps.config.operators;
+  const clientAddress = createClientAddress(deps.config.trustedProxies);
   let lastPurge = 0;
 
   app.openapi(login, async (c) => {
-    const wait = perClient.take(clientAddress(c));
+    const client = clientAddress(c);
+    const wait = perClient.take(client);
     if (wait > 0) throw tooMany('too many sign-in attempts from this address', wait);
     const { email, password } = c.req.valid('json');
     // Counted before the password is checked, so parallel guesses cannot exceed the limit.
-    const attempt = await registerLoginAttempt(deps.db, email, loginMaxFailures);
+    const attempt = await registerLoginAttempt(deps.db, email, client, loginMaxFailures);
     if (!attempt.allowed) throw tooMany('too many failed sign-ins for this account', attempt.retryAfterS);
 
     const operator = await findOperatorByEmail(deps.db, email);
@@ -110,7 +99,7 @@ export function registerSessionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, a
       throw new HeraldError('invalid_credentials', 'email or password is incorrect');
     }
 
-    await clearLoginFailures(deps.db, email);
+    await clearLoginFailures(deps.db, email, client);
     const signedIn = await recordSignIn(deps.db, operator.id);
     // Removed between the password check and here: as if it had never existed.
     if (!signedIn) throw new HeraldError('invalid_credentials', 'email or password is incorrect');
