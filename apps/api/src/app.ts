@@ -30,6 +30,7 @@ import { registerOrganizationRoutes } from './routes/organizations';
 import { registerReplayRoutes } from './routes/replays';
 import { registerStatsRoutes } from './routes/stats';
 import { registerStreamRoutes } from './routes/streams';
+import { requireWritable } from './tenancy';
 
 /** Routes under /api/v1 that answer without an API key or session (sign-in makes the session). */
 const PUBLIC_API_PATHS = new Set([
@@ -81,6 +82,10 @@ export function createApp(appDeps: ApiDeps) {
   });
   const authenticator = createAuthenticator(deps.db);
   app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : authenticator.middleware(c, next)));
+  app.use('/api/v1/*', async (c, next) => {
+    requireWritable(c.get('principal'), c.req.method);
+    await next();
+  });
   // After authentication (strangers' bodies are not read), before idempotency (which hashes the body text).
   app.use('/api/*', checkedJsonBody);
   const replayable = idempotency(deps.db);

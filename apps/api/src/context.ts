@@ -15,6 +15,8 @@ export interface Principal {
   appId: string | null;
   /** Set for operator sessions: who signed in, and as what. */
   operator: { id: string; role: 'admin' | 'member' } | null;
+  /** A read-only app-portal token: it may read, but not write or see signing secrets. */
+  readOnly: boolean;
   /** When the credential stops working (a session always ends; a key may never). */
   expiresAt: Date | null;
 }

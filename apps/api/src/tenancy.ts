@@ -38,3 +38,32 @@ export async function resolveApplication(db: Database, principal: Principal, idO
 export function mayUseApplication(principal: Principal, appId: string): boolean {
   return principal.appId === null || principal.appId === appId;
 }
+
+/**
+ * A read-only app-portal token reads and nothing else: every write is refused
+ * here, once, before any route (the secret route refuses it too).
+ */
+export function requireWritable(principal: Principal | undefined, method: string): void {
+  if (!principal?.readOnly || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return;
+  throw new HeraldError('forbidden', 'this app-portal token is read-only: it cannot create, change or delete anything');
+}
+
+/** Endpoint settings that make the worker connect somewhere other than Herald's own Kafka and queue store. */
+const CONNECTION_SETTINGS = ['brokers', 'redisUrl'] as const;
+
+/**
+ * Who may point an endpoint at a Kafka cluster or Redis of its own: the
+ * organization (its keys and operators), not an app-scoped credential such as
+ * an app-portal token, which is handed to a subscriber. Every address is
+ * still checked by the outbound policy when the worker connects.
+ */
+export function requireConnectionSettingsAllowed(principal: Principal, settings: Record<string, unknown> | null | undefined): void {
+  if (principal.scope !== 'app' || !settings) return;
+  const named = CONNECTION_SETTINGS.filter((key) => settings[key] !== undefined);
+  if (named.length === 0) return;
+  throw new HeraldError(
+    'forbidden',
+    `an app-scoped key or portal token cannot set ${named.join(' or ')}; an organization key or operator can`,
+    named.map((key) => ({ path: `body.settings.${key}`, message: 'needs an organization key or operator' })),
+  );
+}

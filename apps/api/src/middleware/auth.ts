@@ -47,11 +47,14 @@ export function createAuthenticator(db: Database): Authenticator {
         scope: 'org',
         appId: null,
         operator: { id: session.operatorId, role: session.role },
+        readOnly: false,
         expiresAt: session.expiresAt,
       };
     }
     const key = await findApiKeyByDigest(db, digest);
-    const valid = key && !key.revokedAt && (!key.expiresAt || key.expiresAt.getTime() > now);
+    const live = (revokedAt: Date | null, expiresAt: Date | null) => !revokedAt && (!expiresAt || expiresAt.getTime() > now);
+    // A portal token ends with the key that issued it.
+    const valid = key && live(key.revokedAt, key.expiresAt) && live(key.issuerRevokedAt, key.issuerExpiresAt);
     if (!valid) return null;
     return {
       kind: 'api_key',
@@ -60,6 +63,7 @@ export function createAuthenticator(db: Database): Authenticator {
       scope: key.scope,
       appId: key.appId,
       operator: null,
+      readOnly: key.readOnly,
       expiresAt: key.expiresAt,
     };
   }

@@ -1,5 +1,6 @@
 import { digestToken, type ListQuery, newApiToken, newId, tokenHint } from '@herald/core';
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
 import { apiKeys } from '../schema';
 import { keyset, toPage } from './pagination';
@@ -14,6 +15,8 @@ export interface IssueApiKeyInput {
   /** A token chosen by the operator (HERALD_ADMIN_TOKEN); otherwise a random one. */
   token?: string;
   expiresAt?: Date | null;
+  /** An app-portal token: tied to its issuer (one of the two below), perhaps read-only. */
+  portal?: { readOnly: boolean; issuedByKeyId: string | null; issuedByOperatorId: string | null };
 }
 
 /** Returns the token once; only its digest is stored. */
@@ -30,11 +33,21 @@ export async function issueApiKey(db: Database, input: IssueApiKeyInput) {
       digest: digestToken(token),
       hint: tokenHint(token),
       expiresAt: input.expiresAt ?? null,
+      portal: input.portal !== undefined,
+      readOnly: input.portal?.readOnly ?? false,
+      issuedByKeyId: input.portal?.issuedByKeyId ?? null,
+      issuedByOperatorId: input.portal?.issuedByOperatorId ?? null,
     })
     .returning();
   return { key: key!, token };
 }
 
+const issuer = alias(apiKeys, 'issuer');
+
+/**
+ * The key and whether its issuer still stands: a portal token issued by a key
+ * works only while that key does (an operator's are deleted with the operator).
+ */
 export async function findApiKeyByDigest(db: Database, digest: string) {
   const [key] = await db
     .select({
@@ -42,10 +55,14 @@ export async function findApiKeyByDigest(db: Database, digest: string) {
       orgId: apiKeys.orgId,
       appId: apiKeys.appId,
       scope: apiKeys.scope,
+      readOnly: apiKeys.readOnly,
       expiresAt: apiKeys.expiresAt,
       revokedAt: apiKeys.revokedAt,
+      issuerRevokedAt: issuer.revokedAt,
+      issuerExpiresAt: issuer.expiresAt,
     })
     .from(apiKeys)
+    .leftJoin(issuer, eq(issuer.id, apiKeys.issuedByKeyId))
     .where(eq(apiKeys.digest, digest))
     .limit(1);
   return key;
@@ -63,6 +80,13 @@ export function apiKeyOut(row: typeof apiKeys.$inferSelect) {
     createdAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    portal: row.portal,
+    readOnly: row.readOnly,
+    issuedBy: row.issuedByOperatorId
+      ? { kind: 'operator' as const, id: row.issuedByOperatorId }
+      : row.issuedByKeyId
+        ? { kind: 'api_key' as const, id: row.issuedByKeyId }
+        : null,
   };
 }
 

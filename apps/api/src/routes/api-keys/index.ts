@@ -28,6 +28,11 @@ const ApiKeyOut = z
     createdAt: z.string(),
     expiresAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
+    /** Issued by POST /auth/app-portal-access rather than POST /api-key. */
+    portal: z.boolean(),
+    readOnly: z.boolean(),
+    /** Who issued a portal token; it works only while they do. Null for keys issued on /api-key. */
+    issuedBy: z.object({ kind: z.enum(['operator', 'api_key']), id: z.string() }).nullable(),
   })
   .openapi('ApiKeyOut');
 

@@ -13,7 +13,7 @@ const AppPortalAccessIn = z
   .strictObject({
     application: ApplicationInSchema.nullish(),
     expiry: z.number().int().min(3600).max(DEFAULT_PORTAL_EXPIRY_S).nullish(),
-    // Accepted for client compatibility; Herald's portal token grants the app's whole surface.
+    // Accepted for client compatibility; a portal token grants the app's whole surface, or reads only with readOnly.
     capabilities: z.array(z.string().max(64)).max(16).nullish(),
     featureFlags: z.array(z.string().max(256).refine(noNul)).max(64).nullish(),
     readOnly: z.boolean().nullish(),
@@ -80,6 +80,12 @@ export function registerAuthRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, auth
       appId: application.id,
       name: 'app portal',
       expiresAt: new Date(Date.now() + expiry * 1000),
+      // Tied to who issued it: removing the operator, or revoking the key, ends the token too.
+      portal: {
+        readOnly: input.readOnly ?? false,
+        issuedByKeyId: principal.kind === 'api_key' ? principal.credentialId : null,
+        issuedByOperatorId: principal.operator?.id ?? null,
+      },
     });
     // The dashboard reads the token from the fragment, which browsers never send to a server.
     const origin = new URL(c.req.url).origin;

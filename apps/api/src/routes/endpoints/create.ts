@@ -1,6 +1,7 @@
 import { endpointOut, endpointUidTaken, insertEndpoint } from '@herald/db';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
+import { requireConnectionSettingsAllowed } from '../../tenancy';
 import { errorResponses } from '../schemas';
 import { AppParams, EndpointInSchema, EndpointOutSchema, notFoundResponse, TAGS } from './schemas';
 import { endpointScope } from './scope';
@@ -24,8 +25,10 @@ const route = createRoute({
 
 export function registerCreateEndpoint(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
   app.openapi(route, async (c) => {
-    const scope = await endpointScope(deps, c.get('principal'), c.req.valid('param').app_id);
+    const principal = c.get('principal');
+    const scope = await endpointScope(deps, principal, c.req.valid('param').app_id);
     const input = c.req.valid('json');
+    requireConnectionSettingsAllowed(principal, input.settings);
     const row = await insertEndpoint(deps.db, scope, input);
     // The only unique constraint an insert can hit is (app, uid).
     if (!row) throw endpointUidTaken(input.uid);

@@ -1,6 +1,7 @@
 import { endpointOut, patchEndpoint } from '@herald/db';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
+import { requireConnectionSettingsAllowed } from '../../tenancy';
 import { errorResponses } from '../schemas';
 import { EndpointOutSchema, EndpointParams, EndpointPatchSchema, notFoundResponse, TAGS } from './schemas';
 import { endpointNotFound, endpointScope } from './scope';
@@ -25,8 +26,11 @@ const route = createRoute({
 export function registerPatchEndpoint(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
   app.openapi(route, async (c) => {
     const { app_id, endpoint_id } = c.req.valid('param');
-    const scope = await endpointScope(deps, c.get('principal'), app_id);
-    const row = await patchEndpoint(deps.db, scope, endpoint_id, c.req.valid('json'));
+    const principal = c.get('principal');
+    const scope = await endpointScope(deps, principal, app_id);
+    const input = c.req.valid('json');
+    requireConnectionSettingsAllowed(principal, input.settings);
+    const row = await patchEndpoint(deps.db, scope, endpoint_id, input);
     if (!row) throw endpointNotFound();
     return c.json(endpointOut(row), 200);
   });

@@ -1,3 +1,4 @@
+import { HeraldError } from '@herald/core';
 import { getEndpointSecret } from '@herald/db';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
@@ -21,7 +22,10 @@ const route = createRoute({
 export function registerGetEndpointSecret(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
   app.openapi(route, async (c) => {
     const { app_id, endpoint_id } = c.req.valid('param');
-    const scope = await endpointScope(deps, c.get('principal'), app_id);
+    const principal = c.get('principal');
+    const scope = await endpointScope(deps, principal, app_id);
+    // Whoever holds the secret can forge deliveries: a read-only token only looks.
+    if (principal.readOnly) throw new HeraldError('forbidden', 'a read-only app-portal token cannot read signing secrets');
     const secret = await getEndpointSecret(deps.db, scope, endpoint_id);
     if (!secret) throw endpointNotFound();
     return c.json(secret, 200);

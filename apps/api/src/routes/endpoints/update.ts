@@ -1,6 +1,7 @@
 import { endpointOut, updateEndpoint } from '@herald/db';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
+import { requireConnectionSettingsAllowed } from '../../tenancy';
 import { errorResponses } from '../schemas';
 import { EndpointOutSchema, EndpointParams, EndpointUpdateSchema, notFoundResponse, TAGS } from './schemas';
 import { endpointNotFound, endpointScope } from './scope';
@@ -29,8 +30,11 @@ const route = createRoute({
 export function registerUpdateEndpoint(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
   app.openapi(route, async (c) => {
     const { app_id, endpoint_id } = c.req.valid('param');
-    const scope = await endpointScope(deps, c.get('principal'), app_id);
-    const result = await updateEndpoint(deps.db, scope, endpoint_id, c.req.valid('json'));
+    const principal = c.get('principal');
+    const scope = await endpointScope(deps, principal, app_id);
+    const input = c.req.valid('json');
+    requireConnectionSettingsAllowed(principal, input.settings);
+    const result = await updateEndpoint(deps.db, scope, endpoint_id, input);
     if (!result) throw endpointNotFound();
     return result.created ? c.json(endpointOut(result.row), 201) : c.json(endpointOut(result.row), 200);
   });
