@@ -747,14 +747,17 @@ async function main() {
       if (!services.kafkaBrokers) throw new Error('kafka broker not running');
       const total = KAFKA_TOTAL;
       const client = new Kafka({ clientId: 'herald-bench', brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING });
-      const topic = unique('herald-bench').replace(/_/g, '-');
+      const name = unique('herald-bench').replace(/_/g, '-');
+      // On Herald's own cluster an endpoint's topic belongs to its organization.
+      const { orgId } = await api<{ orgId: string }>(s, 'GET', '/api/v1/auth/whoami');
+      const topic = `${orgId}.${name}`;
       const admin = client.admin();
       await admin.connect();
       await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
       await admin.disconnect();
       const uid = unique('kafka');
       const appId = await createApp(s, uid);
-      await api(s, 'POST', `/api/v1/app/${appId}/endpoint`, { type: 'kafka', settings: { topic } });
+      await api(s, 'POST', `/api/v1/app/${appId}/endpoint`, { type: 'kafka', settings: { topic: name } });
       const consumer = client.consumer({ groupId: `g-${topic}`, maxWaitTimeInMs: 50 });
       await consumer.connect();
       try {

@@ -26,11 +26,7 @@ describe('chaos: kill -9 the worker mid-stream to Kafka', () => {
   it('loses no message; duplicates are counted; first occurrences stay in per-key order', async () => {
     const brokers = inject('kafkaBrokers');
     const kafka = new Kafka({ clientId: 'herald-chaos', brokers, logLevel: logLevel.NOTHING });
-    const topic = `herald-chaos-${randomBytes(3).toString('hex')}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    const name = `herald-chaos-${randomBytes(3).toString('hex')}`;
 
     const database = await testDatabase();
     cleanups.push(() => database.close());
@@ -39,13 +35,19 @@ describe('chaos: kill -9 the worker mid-stream to Kafka', () => {
     const queue = createQueueRuntime({ kind: 'redis', redisUrl, databaseUrl: database.url, prefix });
     cleanups.push(() => queue.close());
     const token = newApiToken();
-    await bootstrap(database.db, { adminToken: token });
+    const { orgId } = await bootstrap(database.db, { adminToken: token });
+    // On Herald's own cluster the endpoint's topic belongs to its organization.
+    const topic = `${orgId}.${name}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
     const api = await startApiServer({ config: testConfig({ KAFKA_BROKERS: brokers.join(',') }), db: database.db, queue });
     cleanups.push(() => api.close());
     const app = await call<{ id: string }>(api.url, 'POST', '/api/v1/app', { token, json: { name: 'kafka-chaos' } });
     const endpoint = await call<{ id: string }>(api.url, 'POST', `/api/v1/app/${app.body.id}/endpoint`, {
       token,
-      json: { type: 'kafka', settings: { topic, key: 'customer' } },
+      json: { type: 'kafka', settings: { topic: name, key: 'customer' } },
     });
     expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
 

@@ -23,10 +23,6 @@ const TOPIC = `outcomes-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   operator = await startReceiver();
-  const admin = new Kafka({ clientId: 'herald-test', brokers: inject('kafkaBrokers'), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }], waitForLeaders: true });
-  await admin.disconnect();
   herald = await startTestHerald({
     queue: 'redis',
     config: {
@@ -35,8 +31,15 @@ beforeAll(async () => {
       HERALD_DELIVERY_TIMEOUT_MS: '1500',
       HERALD_OPERATIONAL_WEBHOOK_URL: `${operator.url}/ops`,
       HERALD_OPERATIONAL_WEBHOOK_SECRET: operatorSecret,
+      // The brokers and Redis these endpoints name are on loopback: allowed here, as on a developer machine.
+      HERALD_OUTBOUND_ALLOWLIST: '127.0.0.0/8',
     },
   });
+  // On Herald's own cluster a topic belongs to the endpoint's organization.
+  const admin = new Kafka({ clientId: 'herald-test', brokers: inject('kafkaBrokers'), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: `${herald.orgId}.${TOPIC}`, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
   worker = startWorker({
     config: herald.config,
     db: herald.database.db,

@@ -31,6 +31,8 @@ beforeAll(async () => {
       KAFKA_BROKERS: inject('kafkaBrokers').join(','),
       HERALD_RETRY_SCHEDULE: '1,1,1,1,1,1,1,1,1,1',
       HERALD_DELIVERY_TIMEOUT_MS: '2000',
+      // A broker an endpoint names on loopback: allowed here, as on a developer machine.
+      HERALD_OUTBOUND_ALLOWLIST: '127.0.0.0/8',
     },
   });
   worker = startWorker({
@@ -79,12 +81,14 @@ async function publishMany(eventType: string, payloads: unknown[], concurrency =
 
 describe('kafka endpoints', () => {
   it('writes 10,000 published messages to the topic once each, ordered per key, with signed headers', async () => {
-    const topic = `herald-orders-${randomBytes(3).toString('hex')}`;
+    // On Herald's own cluster the endpoint's topic is its organization's: `<org_id>.<topic>`.
+    const name = `herald-orders-${randomBytes(3).toString('hex')}`;
+    const topic = `${herald.orgId}.${name}`;
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
     await admin.disconnect();
-    const endpoint = await insertEndpoint({ type: 'kafka', settings: { topic, key: 'customer' }, filterTypes: ['order.placed'] });
+    const endpoint = await insertEndpoint({ type: 'kafka', settings: { topic: name, key: 'customer' }, filterTypes: ['order.placed'] });
 
     // Twenty publishers, one per key, each waiting for its 202 before the next: per-key order is
     // the order each publisher's messages were accepted in (concurrent publishes have no order).
@@ -200,7 +204,8 @@ describe('work-queue endpoints', () => {
     const consumers = ['a', 'b'].map(
       (name) =>
         new BullWorker(
-          queueName,
+          // On Herald's own store the queue belongs to the endpoint's organization.
+          `${herald.orgId}.${queueName}`,
           async (job) => {
             received.push({ consumer: name, id: job.data.id });
             await new Promise((r) => setTimeout(r, 5));
@@ -281,7 +286,7 @@ describe('work queues on the PostgreSQL backend', () => {
       const got = await new Promise<{ id: string; payload: unknown }>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no job')), 20_000);
         const consumer = new BullWorker(
-          queueName,
+          `${pgHerald.orgId}.${queueName}`,
           async (job) => {
             clearTimeout(timer);
             resolve(job.data);

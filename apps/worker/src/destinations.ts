@@ -1,7 +1,15 @@
-import { type HeraldConfig, KafkaEndpointSettings, QueueEndpointSettings, valueAtPath } from '@herald/core';
+import type { HeraldConfig } from '@herald/core';
 import type { ClaimedDelivery } from '@herald/db';
-import { type KafkaPublisher, type SendFailure, type SendResult, signatureHeaders, type WebhookSender } from '@herald/delivery';
+import {
+  type AddressVetter,
+  type KafkaPublisher,
+  type SendFailure,
+  type SendResult,
+  signatureHeaders,
+  type WebhookSender,
+} from '@herald/delivery';
 import type { WorkQueuePublisher } from '@herald/queue';
+import { kafkaTarget, publishFailure, queueTarget } from './destination-targets';
 
 /** One attempt at one destination; never throws (a failure is a result with a reason). */
 export type Destination = (claim: ClaimedDelivery, secrets: string[]) => Promise<SendResult>;
@@ -44,6 +52,8 @@ export function createDestinations(deps: {
   sender: WebhookSender;
   kafka: KafkaPublisher;
   workQueues: WorkQueuePublisher;
+  /** The outbound policy's resolver, for brokers an endpoint names. */
+  vet: AddressVetter;
 }): Record<ClaimedDelivery['endpoint']['type'], Destination> {
   const sign = (claim: ClaimedDelivery, secrets: string[]) =>
     signatureHeaders({ messageId: claim.message.id, timestamp: new Date(), body: claim.message.body, secrets });
@@ -57,61 +67,59 @@ export function createDestinations(deps: {
 
     async kafka(claim, secrets) {
       const started = performance.now();
-      const settings = KafkaEndpointSettings.safeParse(claim.endpoint.settings);
-      if (!settings.success) return failed(started, 'invalid_settings', `invalid kafka settings: ${settings.error.issues[0]?.message}`);
-      const brokers = settings.data.brokers ?? deps.config.kafkaBrokers;
-      if (!brokers) return failed(started, 'invalid_settings', 'no Kafka brokers: set KAFKA_BROKERS or the endpoint’s brokers');
+      const target = kafkaTarget(claim.endpoint, deps.config);
+      if ('failure' in target) return failed(started, target.failure, target.reason);
       const signature = signOrFail(() => ({ ...sign(claim, secrets) }), started);
       if (isResult(signature)) return signature;
-      const keyValue = settings.data.key ? valueAtPath(JSON.parse(claim.message.body), settings.data.key) : undefined;
-      const key =
-        keyValue === undefined || keyValue === null
-          ? claim.message.appId
-          : typeof keyValue === 'string'
-            ? keyValue
-            : JSON.stringify(keyValue);
       try {
-        await deps.kafka.publish(
-          { brokers, ...(settings.data.ssl ? { ssl: true } : {}), ...(settings.data.sasl ? { sasl: settings.data.sasl } : {}) },
-          {
-            topic: settings.data.topic,
-            key,
-            value: claim.message.body,
-            headers: { ...signature, 'herald-event-type': claim.message.eventType, 'herald-app-id': claim.message.appId },
-          },
-        );
+        if (target.cluster.external) await vetBrokers(deps.vet, target.cluster.brokers);
+        await deps.kafka.publish(target.cluster, {
+          topic: target.topic,
+          key: target.keyOf(claim.message.body, claim.message.appId),
+          value: claim.message.body,
+          headers: { ...signature, 'herald-event-type': claim.message.eventType, 'herald-app-id': claim.message.appId },
+        });
         return {
           ok: true,
           statusCode: null,
-          response: `acknowledged by ${settings.data.topic}`,
+          response: `acknowledged by ${target.topic}`,
           durationMs: Math.round(performance.now() - started),
         };
       } catch (error) {
-        return failed(started, 'connection', `kafka: ${error instanceof Error ? error.message : String(error)}`);
+        const { failure, reason } = publishFailure('kafka', error, target.cluster.external ?? false);
+        return failed(started, failure, reason);
       }
     },
 
     async queue(claim) {
       const started = performance.now();
-      const settings = QueueEndpointSettings.safeParse(claim.endpoint.settings);
-      if (!settings.success) return failed(started, 'invalid_settings', `invalid queue settings: ${settings.error.issues[0]?.message}`);
+      const target = queueTarget(claim.endpoint);
+      if ('failure' in target) return failed(started, target.failure, target.reason);
       try {
-        await deps.workQueues.publish(settings.data, `msg.${claim.message.id}`, {
+        await deps.workQueues.publish(target, `msg.${claim.message.id}`, {
           id: claim.message.id,
           eventType: claim.message.eventType,
           appId: claim.message.appId,
           timestamp: claim.message.createdAt.toISOString(),
           payload: JSON.parse(claim.message.body),
         });
-        return {
-          ok: true,
-          statusCode: null,
-          response: `queued on ${settings.data.queue}`,
-          durationMs: Math.round(performance.now() - started),
-        };
+        return { ok: true, statusCode: null, response: `queued on ${target.queue}`, durationMs: Math.round(performance.now() - started) };
       } catch (error) {
-        return failed(started, 'connection', `queue: ${error instanceof Error ? error.message : String(error)}`);
+        const { failure, reason } = publishFailure('queue', error, target.redisUrl !== undefined);
+        return failed(started, failure, reason);
       }
     },
   };
+}
+
+/**
+ * Checks every seed broker an endpoint names before kafkajs dials any, so a
+ * refused address fails the attempt at once with the policy's reason (the
+ * socket factory then guards the brokers the cluster's metadata names).
+ */
+export async function vetBrokers(vet: AddressVetter, brokers: string[]): Promise<void> {
+  for (const broker of brokers) {
+    const host = broker.slice(0, broker.lastIndexOf(':'));
+    await vet(host);
+  }
 }

@@ -1,4 +1,4 @@
-import { type HeraldConfig, KafkaEndpointSettings, type Logger, valueAtPath } from '@herald/core';
+import type { HeraldConfig, Logger } from '@herald/core';
 import {
   acquireDrainLease,
   type ClaimedDelivery,
@@ -10,9 +10,10 @@ import {
   type StreamedDelivery,
   type schema,
 } from '@herald/db';
-import { type KafkaPublisher, type KafkaRecord, type SendResult, signatureHeaders } from '@herald/delivery';
+import { type AddressVetter, type KafkaPublisher, type KafkaRecord, type SendResult, signatureHeaders } from '@herald/delivery';
 import type { QueueRuntime } from '@herald/queue';
-import { signingSecrets } from './destinations';
+import { kafkaTarget, publishFailure } from './destination-targets';
+import { signingSecrets, vetBrokers } from './destinations';
 import type { OutcomeRecorder } from './engine/outcome';
 
 type EndpointRow = typeof schema.endpoints.$inferSelect;
@@ -37,46 +38,31 @@ export function createKafkaStreamer(deps: {
   db: Database;
   queue: QueueRuntime;
   kafka: KafkaPublisher;
+  /** The outbound policy's resolver, for brokers an endpoint names. */
+  vet: AddressVetter;
   outcomes: OutcomeRecorder;
   log: Logger;
 }) {
-  const { config, db, queue, kafka, log } = deps;
+  const { config, db, queue, kafka, vet, log } = deps;
 
   async function sendBatch(endpoint: EndpointRow, batch: StreamedDelivery[]): Promise<SendResult> {
     const started = performance.now();
-    const settings = KafkaEndpointSettings.safeParse(endpoint.settings);
-    const brokers = settings.success ? (settings.data.brokers ?? config.kafkaBrokers) : undefined;
-    if (!settings.success || !brokers) {
-      return {
-        ok: false,
-        statusCode: null,
-        response: settings.success ? 'no Kafka brokers: set KAFKA_BROKERS or the endpoint’s brokers' : 'invalid kafka settings',
-        durationMs: 0,
-        failure: 'invalid_settings',
-      };
-    }
+    const target = kafkaTarget(endpoint, config);
+    if ('failure' in target) return { ok: false, statusCode: null, response: target.reason, durationMs: 0, failure: target.failure };
     const secrets = signingSecrets(endpoint);
     const now = new Date();
     let records: KafkaRecord[];
     try {
-      records = batch.map(({ message, delivery }) => {
-        const keyValue = settings.data.key ? valueAtPath(JSON.parse(message.body), settings.data.key) : undefined;
-        return {
-          topic: settings.data.topic,
-          key:
-            keyValue === undefined || keyValue === null
-              ? delivery.appId
-              : typeof keyValue === 'string'
-                ? keyValue
-                : JSON.stringify(keyValue),
-          value: message.body,
-          headers: {
-            ...signatureHeaders({ messageId: message.id, timestamp: now, body: message.body, secrets }),
-            'herald-event-type': message.eventType,
-            'herald-app-id': delivery.appId,
-          },
-        };
-      });
+      records = batch.map(({ message, delivery }) => ({
+        topic: target.topic,
+        key: target.keyOf(message.body, delivery.appId),
+        value: message.body,
+        headers: {
+          ...signatureHeaders({ messageId: message.id, timestamp: now, body: message.body, secrets }),
+          'herald-event-type': message.eventType,
+          'herald-app-id': delivery.appId,
+        },
+      }));
     } catch (error) {
       // The only thing here that throws is a secret the signer refuses.
       return {
@@ -88,24 +74,17 @@ export function createKafkaStreamer(deps: {
       };
     }
     try {
-      await kafka.publishBatch(
-        { brokers, ...(settings.data.ssl ? { ssl: true } : {}), ...(settings.data.sasl ? { sasl: settings.data.sasl } : {}) },
-        records,
-      );
+      if (target.cluster.external) await vetBrokers(vet, target.cluster.brokers);
+      await kafka.publishBatch(target.cluster, records);
       return {
         ok: true,
         statusCode: null,
-        response: `acknowledged by ${settings.data.topic}`,
+        response: `acknowledged by ${target.topic}`,
         durationMs: Math.round(performance.now() - started),
       };
     } catch (error) {
-      return {
-        ok: false,
-        statusCode: null,
-        response: `kafka: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1024),
-        durationMs: Math.round(performance.now() - started),
-        failure: 'connection',
-      };
+      const { failure, reason } = publishFailure('kafka', error, target.cluster.external ?? false);
+      return { ok: false, statusCode: null, response: reason.slice(0, 1024), durationMs: Math.round(performance.now() - started), failure };
     }
   }
 

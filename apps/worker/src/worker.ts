@@ -1,7 +1,7 @@
 import type { HeraldConfig } from '@herald/core';
 import { createLogger } from '@herald/core';
 import type { Database } from '@herald/db';
-import { createAddressPolicy, createKafkaPublisher, createWebhookSender, type WebhookSender } from '@herald/delivery';
+import { createAddressPolicy, createAddressVetter, createKafkaPublisher, createWebhookSender, type WebhookSender } from '@herald/delivery';
 import { type AnyWorker, createWorkQueuePublisher, type QueueRuntime, type QueueSettings } from '@herald/queue';
 import { createDeliveryEngine } from './deliver';
 import { createDestinations } from './destinations';
@@ -45,20 +45,12 @@ export interface RunningWorker {
 export function startWorker(deps: WorkerDeps): RunningWorker {
   const { config, db, queue } = deps;
   const log = createLogger('worker', config.logLevel);
-  const sender =
-    deps.sender ??
-    createWebhookSender({
-      timeoutMs: config.delivery.timeoutMs,
-      policy: createAddressPolicy({ allowlist: config.delivery.outboundAllowlist, httpsOnly: config.delivery.httpsOnly }),
-      userAgent: USER_AGENT,
-    });
-  // The operator's own endpoint is configuration, not tenant input: the SSRF guard does not apply to it.
-  const operationalSender = createWebhookSender({
-    timeoutMs: config.delivery.timeoutMs,
-    policy: createAddressPolicy({ allowlist: ['0.0.0.0/0', '::/0'] }),
-    userAgent: USER_AGENT,
-  });
-  const kafka = createKafkaPublisher({ clientId: 'herald-worker' });
+  // One outbound policy for every connection a setting can make: webhooks, the operational webhook,
+  // brokers and Redis URLs that endpoints name (Herald's own KAFKA_BROKERS and REDIS_URL are not settings of a tenant).
+  const policy = createAddressPolicy({ allowlist: config.delivery.outboundAllowlist, httpsOnly: config.delivery.httpsOnly });
+  const vet = createAddressVetter(policy, { timeoutMs: config.delivery.timeoutMs });
+  const sender = deps.sender ?? createWebhookSender({ timeoutMs: config.delivery.timeoutMs, policy, userAgent: USER_AGENT });
+  const kafka = createKafkaPublisher({ clientId: 'herald-worker', guard: { policy, vet } });
   const workQueues = createWorkQueuePublisher(
     deps.workQueueStore ?? {
       kind: config.queueBackend,
@@ -66,12 +58,12 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       databaseUrl: config.databaseUrl,
       prefix: config.queuePrefix,
     },
-    { timeoutMs: config.delivery.timeoutMs },
+    { timeoutMs: config.delivery.timeoutMs, vetHost: vet },
   );
-  const destinations = createDestinations({ config, sender, kafka, workQueues });
+  const destinations = createDestinations({ config, sender, kafka, workQueues, vet });
   // The engine and the Kafka drain record every outcome through one recorder.
   const outcomes = createOutcomeRecorder({ config, db, queue, log, breakerPolicy: deps.breakerPolicy ?? BREAKER_POLICY });
-  const drainStream = createKafkaStreamer({ config, db, queue, kafka, outcomes, log });
+  const drainStream = createKafkaStreamer({ config, db, queue, kafka, vet, outcomes, log });
   const engine = createDeliveryEngine({ config, db, queue, destinations, drainStream, log, outcomes });
   const streams = createStreamKicker({ drain: drainStream, queue, log });
 
@@ -101,7 +93,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       { concurrency: FANOUT_JOB_CONCURRENCY },
     ),
     queue.work('deliver', engine.deliver, { concurrency: DELIVER_JOB_CONCURRENCY }),
-    queue.work('operational', (event) => sendOperationalEvent({ config, db, sender: operationalSender }, event), { concurrency: 5 }),
+    queue.work('operational', (event) => sendOperationalEvent({ config, db, sender }, event), { concurrency: 5 }),
     queue.work('replay', (payload, job) => runReplayTask({ db, queue, log }, payload, job), { concurrency: 2 }),
   ];
   for (const worker of workers) {
@@ -118,7 +110,6 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       // Last: the endpoint health still pending, and releases of held deliveries.
       await outcomes.idle();
       if (!deps.sender) await sender.close();
-      await operationalSender.close();
       await kafka.close();
       await workQueues.close();
     },

@@ -1,12 +1,20 @@
 export { createKafkaPublisher, type KafkaClusterSettings, type KafkaPublisher, type KafkaRecord } from './kafka';
 export {
+  type AddressVetter,
+  createAddressVetter,
+  guardedLookup,
+  isRefusal,
+  RefusedAddressError,
+  type Resolve,
+  type ResolvedAddress,
+  refusedSocket,
+} from './outbound';
+export {
   createWebhookSender,
   type Dial,
   FINAL_FAILURES,
   parseRetryAfter,
   RESPONSE_LIMIT_BYTES,
-  type Resolve,
-  type ResolvedAddress,
   type SendFailure,
   type SendRequest,
   type SendResult,

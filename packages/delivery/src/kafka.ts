@@ -1,4 +1,8 @@
-import { CompressionTypes, type IHeaders, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+import { connect as connectTcp, isIP } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { CompressionTypes, type IHeaders, type ISocketFactory, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+import { type AddressVetter, guardedLookup, RefusedAddressError, refusedSocket } from './outbound';
+import type { AddressPolicy } from './ssrf';
 
 export interface KafkaRecord {
   topic: string;
@@ -9,6 +13,12 @@ export interface KafkaRecord {
 
 export interface KafkaClusterSettings {
   brokers: string[];
+  /**
+   * Brokers a tenant named (an endpoint's `brokers`), as opposed to Herald's own
+   * KAFKA_BROKERS: every connection to them, the seeds and every broker the
+   * cluster's metadata names, goes through the outbound policy.
+   */
+  external?: boolean;
   ssl?: boolean;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
@@ -38,19 +48,23 @@ const SEND_TIMEOUT_MS = 10_000;
  * broker in one `sendBatch` (the idempotent producer allows one request in
  * flight, so batching is what keeps throughput up under load).
  */
-export function createKafkaPublisher(options: { clientId: string } = { clientId: 'herald' }): KafkaPublisher {
+export function createKafkaPublisher(
+  options: { clientId: string; guard?: { policy: AddressPolicy; vet: AddressVetter } } = { clientId: 'herald' },
+): KafkaPublisher {
+  const guardedSockets = options.guard ? guardedSocketFactory(options.guard.policy, options.guard.vet) : undefined;
   const clusters = new Map<
     string,
     { producer: Producer; connected: Promise<void>; pending: Pending[]; flushing: Promise<void>; timer?: NodeJS.Timeout }
   >();
 
   const clusterKey = (c: KafkaClusterSettings) =>
-    JSON.stringify([c.brokers.slice().sort(), c.ssl ?? false, c.sasl?.username ?? '', c.sasl?.mechanism ?? '']);
+    JSON.stringify([c.brokers.slice().sort(), c.external ?? false, c.ssl ?? false, c.sasl?.username ?? '', c.sasl?.mechanism ?? '']);
 
   const get = (settings: KafkaClusterSettings) => {
     const key = clusterKey(settings);
     let cluster = clusters.get(key);
     if (!cluster) {
+      if (settings.external && !guardedSockets) throw new Error('brokers named by an endpoint need the outbound guard');
       const config: KafkaConfig = {
         clientId: options.clientId,
         brokers: settings.brokers,
@@ -61,6 +75,7 @@ export function createKafkaPublisher(options: { clientId: string } = { clientId:
         retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
         ...(settings.ssl ? { ssl: true } : {}),
         ...(settings.sasl ? { sasl: settings.sasl as KafkaConfig['sasl'] } : {}),
+        ...(settings.external ? { socketFactory: guardedSockets } : {}),
       };
       const producer = new Kafka(config).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       const created = { producer, connected: producer.connect(), pending: [] as Pending[], flushing: Promise.resolve() };
@@ -145,4 +160,25 @@ function groupByTopic(records: KafkaRecord[]): Map<string, KafkaRecord[]> {
     else byTopic.set(record.topic, [record]);
   }
   return byTopic;
+}
+
+/**
+ * kafkajs's socket factory with the outbound policy in it: host names resolve
+ * through the vetter (only allowed addresses, connected to as resolved), and
+ * IP literals, which Node connects to without a lookup, are checked here.
+ */
+function guardedSocketFactory(policy: AddressPolicy, vet: AddressVetter): ISocketFactory {
+  const lookup = guardedLookup(vet);
+  return ({ host, port, ssl, onConnect }) => {
+    if (isIP(host)) {
+      const refusal = policy.checkAddress(host);
+      if (refusal) return refusedSocket(new RefusedAddressError(`broker ${host}:${port}: ${refusal}`));
+    }
+    if (ssl)
+      return connectTls(
+        { host, port, ...(isIP(host) ? {} : { servername: host }), ...(typeof ssl === 'object' ? ssl : {}), lookup },
+        onConnect,
+      );
+    return connectTcp({ host, port, lookup }, onConnect);
+  };
 }

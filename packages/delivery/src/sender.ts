@@ -1,9 +1,9 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { Agent, buildConnector } from 'undici';
+import { createAddressVetter, REFUSED_ADDRESS, type Resolve } from './outbound';
 import type { AddressPolicy } from './ssrf';
 
 /** How much of a receiver's response is kept (and read at all). */
@@ -51,13 +51,6 @@ export interface SendResult {
   failure?: SendFailure;
 }
 
-export interface ResolvedAddress {
-  address: string;
-  family: number;
-}
-
-export type Resolve = (hostname: string) => Promise<ResolvedAddress[]>;
-
 /**
  * Opens the socket to an address the guard has already approved: `hostname`
  * is that IP, `servername` the URL's host name (TLS SNI and certificate check).
@@ -98,17 +91,9 @@ const SENDER_HEADERS = new Set([
   'expect',
 ]);
 
-const REFUSED = 'HERALD_REFUSED_ADDRESS';
-
-class RefusedAddressError extends Error {
-  readonly code = REFUSED;
-}
-
 class SendTimeoutError extends Error {
   readonly code = 'HERALD_SEND_TIMEOUT';
 }
-
-const defaultResolve: Resolve = (hostname) => lookup(hostname, { all: true, verbatim: true });
 
 /**
  * The outbound HTTP client of webhook delivery: one undici Agent (a keep-alive
@@ -127,36 +112,8 @@ const defaultResolve: Resolve = (hostname) => lookup(hostname, { all: true, verb
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const { timeoutMs, policy, userAgent } = options;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`timeoutMs must be a positive number, got ${timeoutMs}`);
-  const resolve = options.resolve ?? defaultResolve;
+  const approvedAddresses = createAddressVetter(policy, { timeoutMs, ...(options.resolve ? { resolve: options.resolve } : {}) });
   const dial: Dial = options.dial ?? buildConnector({ timeout: timeoutMs });
-
-  const approvedAddresses = async (hostname: string): Promise<string[]> => {
-    if (isIP(hostname)) {
-      const refusal = policy.checkAddress(hostname);
-      if (refusal) throw new RefusedAddressError(refusal);
-      return [hostname];
-    }
-    let resolved: ResolvedAddress[];
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      // Bounded, so a resolver that never answers cannot leave the pool stuck "connecting".
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEOUT' })), timeoutMs);
-      });
-      resolved = await Promise.race([resolve(hostname), deadline]);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw Object.assign(new Error(`DNS lookup of ${hostname} failed${code ? ` (${code})` : ''}`), { code: 'HERALD_DNS' });
-    } finally {
-      clearTimeout(timer);
-    }
-    if (resolved.length === 0) throw Object.assign(new Error(`DNS lookup of ${hostname} returned no addresses`), { code: 'HERALD_DNS' });
-    for (const { address } of resolved) {
-      const refusal = policy.checkAddress(address);
-      if (refusal) throw new RefusedAddressError(`${hostname} resolves to ${address}: ${refusal}`);
-    }
-    return [...new Set(resolved.map(({ address }) => address))];
-  };
 
   const guardedConnect: Dial = (target, callback) => {
     const hostname = target.hostname;
@@ -335,7 +292,7 @@ function describeError(error: unknown): { failure: SendFailure; reason: string }
   const code = err?.code ?? '';
   const message = err?.message ?? String(error);
   switch (code) {
-    case REFUSED:
+    case REFUSED_ADDRESS:
       return { failure: 'refused_address', reason: message };
     case 'UND_ERR_CONNECT_TIMEOUT':
       return { failure: 'timeout', reason: 'while connecting' };

@@ -309,7 +309,12 @@ describe('createWebhookSender', () => {
     ['0.0.0.0', 'address 0.0.0.0 is the unspecified address'],
   ])('refuses %s at connect time without dialling anything', async (host, reason) => {
     const result = await send(`http://${host}:9/hook`);
-    expect(result).toMatchObject({ ok: false, statusCode: null, failure: 'refused_address', response: reason });
+    expect(result).toMatchObject({
+      ok: false,
+      statusCode: null,
+      failure: 'refused_address',
+      response: `refused by the outbound policy: ${reason}`,
+    });
     expect(dialed).toEqual([]);
   });
 

@@ -21,23 +21,43 @@ export interface WorkQueuePublisher {
  * services consume with an ordinary `Worker`. They live on Herald's own queue
  * store (same backend and connection) unless the endpoint names a Redis of its own.
  */
-export function createWorkQueuePublisher(settings: QueueSettings, options: { timeoutMs?: number } = {}): WorkQueuePublisher {
+export function createWorkQueuePublisher(
+  settings: QueueSettings,
+  options: {
+    timeoutMs?: number;
+    /**
+     * The outbound policy for a Redis an endpoint names (never Herald's own):
+     * the addresses its host may be reached at, or a rejection. The
+     * connection goes to the first of them, so the name is not resolved again.
+     */
+    vetHost?: (hostname: string) => Promise<string[]>;
+  } = {},
+): WorkQueuePublisher {
   const queues = new Map<string, AnyQueue>();
   const connections = new Map<string, Redis>();
   const timeoutMs = options.timeoutMs ?? 15_000;
 
-  const redis = (url: string) => {
-    let connection = connections.get(url);
+  // An endpoint's Redis never shares a connection with Herald's own, even under the same URL.
+  const connectionKey = (url: string, external: boolean) => (external ? `endpoint ${url}` : url);
+
+  const redis = async (url: string, external: boolean) => {
+    const key = connectionKey(url, external);
+    let connection = connections.get(key);
     if (!connection) {
-      connection = new Redis(url, {
+      // An endpoint's Redis is reached at the address the policy approved, not by its name again.
+      const target = external ? await pinnedRedisOptions(url, options.vetHost) : url;
+      connection = connections.get(key);
+      if (connection) return connection;
+      const common = {
         maxRetriesPerRequest: 1,
         connectTimeout: timeoutMs,
         // A few quick reconnects, then the connection ends: an unreachable Redis must fail the
         // publish (BullMQ waits for a connection that is not ready yet, for ever if it keeps retrying).
-        retryStrategy: (times) => (times > 3 ? null : 200 * times),
-      });
+        retryStrategy: (times: number) => (times > 3 ? null : 200 * times),
+      };
+      connection = typeof target === 'string' ? new Redis(target, common) : new Redis({ ...target, ...common });
       connection.on('error', () => {});
-      connections.set(url, connection);
+      connections.set(key, connection);
     }
     return connection;
   };
@@ -48,8 +68,8 @@ export function createWorkQueuePublisher(settings: QueueSettings, options: { tim
     queues.delete(key);
     void queue?.close().catch(() => {});
     if (redisUrl) {
-      const connection = connections.get(redisUrl);
-      connections.delete(redisUrl);
+      const connection = connections.get(connectionKey(redisUrl, true));
+      connections.delete(connectionKey(redisUrl, true));
       connection?.disconnect();
     }
   };
@@ -57,14 +77,17 @@ export function createWorkQueuePublisher(settings: QueueSettings, options: { tim
   const keyOf = (target: { queue: string; redisUrl?: string | undefined; prefix?: string | undefined }) =>
     JSON.stringify([target.redisUrl ?? '', target.prefix ?? 'bull', target.queue]);
 
-  const queueFor = (target: { queue: string; redisUrl?: string | undefined; prefix?: string | undefined }) => {
+  const queueFor = async (target: { queue: string; redisUrl?: string | undefined; prefix?: string | undefined }) => {
     const prefix = target.prefix ?? 'bull';
     const key = keyOf(target);
     let queue = queues.get(key);
     if (!queue) {
       const redisUrl = target.redisUrl ?? (settings.kind === 'redis' ? settings.redisUrl : undefined);
-      queue = redisUrl
-        ? new Queue(target.queue, { connection: redis(redisUrl), prefix })
+      const connection = redisUrl ? await redis(redisUrl, target.redisUrl !== undefined) : undefined;
+      queue = queues.get(key);
+      if (queue) return queue;
+      queue = connection
+        ? new Queue(target.queue, { connection, prefix })
         : new Queue(target.queue, { connection: { connectionString: settings.databaseUrl ?? '', max: 3 }, prefix }, createPostgresBackend);
       queue.on('error', () => {});
       queues.set(key, queue);
@@ -80,11 +103,13 @@ export function createWorkQueuePublisher(settings: QueueSettings, options: { tim
       });
       try {
         await Promise.race([
-          queueFor(target).add('message', data, {
-            jobId,
-            removeOnComplete: { age: 24 * 3600, count: 100_000 },
-            removeOnFail: { age: 7 * 24 * 3600 },
-          }),
+          queueFor(target).then((queue) =>
+            queue.add('message', data, {
+              jobId,
+              removeOnComplete: { age: 24 * 3600, count: 100_000 },
+              removeOnFail: { age: 7 * 24 * 3600 },
+            }),
+          ),
           deadline,
         ]);
       } catch (error) {
@@ -99,5 +124,23 @@ export function createWorkQueuePublisher(settings: QueueSettings, options: { tim
       await Promise.allSettled([...queues.values()].map((q) => q.close()));
       await Promise.allSettled([...connections.values()].map((c) => c.quit()));
     },
+  };
+}
+
+/** ioredis options for a redis:// or rediss:// URL whose host is replaced by the address the policy approved. */
+async function pinnedRedisOptions(url: string, vetHost: ((hostname: string) => Promise<string[]>) | undefined) {
+  if (!vetHost) throw new Error('a Redis named by an endpoint needs the outbound guard');
+  const parsed = new URL(url);
+  const hostname = parsed.hostname.replace(/^\[|\]$/g, '');
+  const [host] = await vetHost(hostname);
+  const db = Number(parsed.pathname.slice(1) || '0');
+  return {
+    host: host!,
+    port: Number(parsed.port || 6379),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(Number.isInteger(db) ? { db } : {}),
+    // TLS still checks the certificate against the name in the URL.
+    ...(parsed.protocol === 'rediss:' ? { tls: { servername: hostname } } : {}),
   };
 }
