@@ -29,115 +29,156 @@ interface Frame {
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
-const isSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
+
+function skipSpace(text: string, from: number): number {
+  let i = from;
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code !== 32 && code !== 9 && code !== 10 && code !== 13) break;
+  }
+  return i;
+}
+
+/** What {@link stringEnd} saw in the string it just crossed. */
+const crossed = { escaped: false, unicode: false };
+
+/** The index after the closing quote of the string opening at `from`, or -1 if it never closes. */
+function stringEnd(text: string, from: number): number {
+  crossed.escaped = false;
+  crossed.unicode = false;
+  for (let i = from + 1; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 34) return i + 1;
+    if (code === 92) {
+      crossed.escaped = true;
+      if (text.charCodeAt(i + 1) === 117) crossed.unicode = true;
+      i++;
+    }
+  }
+  return -1;
+}
+
+/** The value of the string between `from` (its opening quote) and `end` (after its closing one); null if an escape is invalid. */
+function decodeString(text: string, from: number, end: number): string | null {
+  let value = '';
+  let start = from + 1;
+  const last = end - 1;
+  for (let i = start; i < last; ) {
+    if (text.charCodeAt(i) !== 92) {
+      i++;
+      continue;
+    }
+    value += text.slice(start, i);
+    const escaped = text[i + 1] ?? '';
+    if (escaped === 'u') {
+      const hex = text.slice(i + 2, i + 6);
+      if (!/^[0-9A-Fa-f]{4}$/.test(hex)) return null;
+      value += String.fromCharCode(Number.parseInt(hex, 16));
+      i += 6;
+    } else {
+      const simple = ESCAPES[escaped];
+      if (simple === undefined) return null;
+      value += simple;
+      i += 2;
+    }
+    start = i;
+  }
+  return value + text.slice(start, last);
+}
+
+/**
+ * Why PostgreSQL cannot store a string, or null. Only a `\u` escape can make
+ * such a string: the body was decoded as strict UTF-8 (no raw lone surrogate)
+ * and JSON forbids raw control characters (no raw NUL).
+ */
+function unstorable(value: string): string | null {
+  if (value.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
+  if (LONE_SURROGATE.test(value)) return 'contains a lone UTF-16 surrogate (such as \\ud800), which cannot be stored';
+  return null;
+}
+
+function numberEnd(text: string, from: number): number {
+  let i = from;
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isDigit(code) && code !== 45 && code !== 43 && code !== 46 && code !== 101 && code !== 69) break;
+  }
+  return i;
+}
+
+/** Null when the number literal is kept exactly; `undefined` when it is not a JSON number at all (JSON.parse will say so). */
+function numberProblem(literal: string): string | null | undefined {
+  // Fifteen digits or fewer, without an exponent, survive a double (DBL_DIG is 15): most numbers stop here.
+  if (literal.length <= 17 && /^-?(0|[1-9]\d*)(\.\d+)?$/.test(literal) && !/^-0(\.0+)?$/.test(literal)) {
+    const digits = literal.length - (literal.startsWith('-') ? 1 : 0) - (literal.includes('.') ? 1 : 0);
+    if (digits <= 15) return null;
+  }
+  if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/.test(literal)) return undefined;
+  return exactNumber(literal) ? null : inexactMessage(literal);
+}
+
+const pathOf = (frames: Frame[]) => frames.map((frame) => frame.at);
 
 /**
  * The first problem in `text`, or null. Text that is not JSON at all is not
  * judged here (null): JSON.parse reports it in its own words afterwards.
+ * One pass, one value per loop turn; containers push a frame and pop it at
+ * their closing bracket.
  */
 export function inspectJsonText(text: string): JsonTextProblem | null {
-  const stack: Frame[] = [];
-  const path = () => stack.map((frame) => frame.at);
-  let i = 0;
+  const frames: Frame[] = [];
   const n = text.length;
-
-  /** Reads a string starting at the quote; returns its decoded value, or a problem, or null on bad syntax. */
-  const readString = (): string | JsonTextProblem | null => {
-    i++; // opening quote
-    let value = '';
-    let start = i;
-    while (i < n) {
-      const code = text.charCodeAt(i);
-      if (code === 34) {
-        value += text.slice(start, i);
-        i++;
-        return checkString(value);
-      }
-      if (code === 92) {
-        value += text.slice(start, i);
-        const escaped = text[i + 1];
-        if (escaped === 'u') {
-          const hex = text.slice(i + 2, i + 6);
-          if (!/^[0-9A-Fa-f]{4}$/.test(hex)) return null;
-          value += String.fromCharCode(Number.parseInt(hex, 16));
-          i += 6;
-        } else {
-          const simple = ESCAPES[escaped ?? ''];
-          if (simple === undefined) return null;
-          value += simple;
-          i += 2;
-        }
-        start = i;
-        continue;
-      }
-      i++;
-    }
-    return null;
-  };
-
-  const checkString = (value: string): string | JsonTextProblem => {
-    if (value.includes('\u0000'))
-      return { kind: 'unstorable', path: path(), message: 'contains a NUL character (\\u0000), which cannot be stored' };
-    if (LONE_SURROGATE.test(value)) {
-      return { kind: 'unstorable', path: path(), message: 'contains a lone UTF-16 surrogate (such as \\ud800), which cannot be stored' };
-    }
-    return value;
-  };
-
-  const readNumber = (): JsonTextProblem | null | undefined => {
-    const start = i;
-    while (i < n && /[-+0-9.eE]/.test(text[i]!)) i++;
-    const literal = text.slice(start, i);
-    if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/.test(literal)) return null;
-    return exactNumber(literal) ? undefined : { kind: 'inexact', path: path(), message: inexactMessage(literal) };
-  };
-
-  const skipSpace = () => {
-    while (i < n && isSpace(text.charCodeAt(i))) i++;
-  };
-
-  // One value per loop turn; containers push a frame and pop it at their closing bracket.
+  let i = 0;
   for (;;) {
-    skipSpace();
+    i = skipSpace(text, i);
     if (i >= n) return null;
-    const code = text.charCodeAt(i);
-    const frame = stack.at(-1);
-    if (frame && code === (frame.keys ? 125 : 93)) {
-      // `}` or `]`: an empty container, or the end after a value (checked below).
-      return null;
-    }
+    let code = text.charCodeAt(i);
+    const frame = frames[frames.length - 1];
+    // A closing bracket here is a trailing comma: not JSON.
+    if (frame && code === (frame.keys ? 125 : 93)) return null;
     if (frame?.keys) {
       // An object member: its key first.
       if (code !== 34) return null;
-      const key = readString();
+      const end = stringEnd(text, i);
+      if (end < 0) return null;
+      const key = crossed.escaped ? decodeString(text, i, end) : text.slice(i + 1, end - 1);
       if (key === null) return null;
-      if (typeof key !== 'string') return { ...key, path: [...path().slice(0, -1), '(a key)'] };
+      const refused = crossed.unicode ? unstorable(key) : null;
+      if (refused) return { kind: 'unstorable', path: [...pathOf(frames).slice(0, -1), '(a key)'], message: refused };
       frame.at = key;
-      if (frame.keys.has(key))
-        return { kind: 'inexact', path: path(), message: 'is given more than once in its object (only one value could be kept)' };
+      if (frame.keys.has(key)) {
+        return { kind: 'inexact', path: pathOf(frames), message: 'is given more than once in its object (only one value could be kept)' };
+      }
       frame.keys.add(key);
-      skipSpace();
+      i = skipSpace(text, end);
       if (text.charCodeAt(i) !== 58) return null;
-      i++;
-      skipSpace();
+      i = skipSpace(text, i + 1);
+      code = text.charCodeAt(i);
     }
     // The value.
-    const valueCode = text.charCodeAt(i);
-    if (valueCode === 123 || valueCode === 91) {
-      i++;
-      stack.push({ keys: valueCode === 123 ? new Set() : null, at: '0', index: 0 });
-      skipSpace();
-      const close = valueCode === 123 ? 125 : 93;
+    if (code === 123 || code === 91) {
+      const close = code === 123 ? 125 : 93;
+      frames.push({ keys: code === 123 ? new Set() : null, at: '0', index: 0 });
+      i = skipSpace(text, i + 1);
       if (text.charCodeAt(i) !== close) continue;
       i++;
-      stack.pop();
-    } else if (valueCode === 34) {
-      const value = readString();
-      if (value === null) return null;
-      if (typeof value !== 'string') return value;
-    } else if (valueCode === 45 || isDigit(valueCode)) {
-      const problem = readNumber();
-      if (problem !== undefined) return problem;
+      frames.pop();
+    } else if (code === 34) {
+      const end = stringEnd(text, i);
+      if (end < 0) return null;
+      if (crossed.unicode) {
+        const value = decodeString(text, i, end);
+        if (value === null) return null;
+        const refused = unstorable(value);
+        if (refused) return { kind: 'unstorable', path: pathOf(frames), message: refused };
+      }
+      i = end;
+    } else if (code === 45 || isDigit(code)) {
+      const end = numberEnd(text, i);
+      const problem = numberProblem(text.slice(i, end));
+      if (problem === undefined) return null;
+      if (problem) return { kind: 'inexact', path: pathOf(frames), message: problem };
+      i = end;
     } else if (text.startsWith('true', i)) i += 4;
     else if (text.startsWith('false', i)) i += 5;
     else if (text.startsWith('null', i)) i += 4;
@@ -145,8 +186,8 @@ export function inspectJsonText(text: string): JsonTextProblem | null {
 
     // After a value: a comma continues the container, its closing bracket ends it (perhaps several).
     for (;;) {
-      skipSpace();
-      const current = stack.at(-1);
+      i = skipSpace(text, i);
+      const current = frames[frames.length - 1];
       if (!current) return null;
       const next = text.charCodeAt(i);
       if (next === 44) {
@@ -156,7 +197,7 @@ export function inspectJsonText(text: string): JsonTextProblem | null {
       }
       if (next !== (current.keys ? 125 : 93)) return null;
       i++;
-      stack.pop();
+      frames.pop();
     }
   }
 }

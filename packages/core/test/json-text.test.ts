@@ -9,6 +9,7 @@ describe('inspectJsonText', () => {
     ['{"payload":{"\\ud800":1}}', ['payload', '(a key)'], 'lone UTF-16 surrogate'],
     ['{"a":[1,2,"\\u0000"]}', ['a', '2'], 'NUL'],
     ['{"metadata":{"k":"a\\u0000b"}}', ['metadata', 'k'], 'NUL'],
+    ['{"s":"\\ud83d\\n\\ude00"}', ['s'], 'lone UTF-16 surrogate'],
   ])('finds what PostgreSQL cannot store in %s', (text, path, words) => {
     const problem = inspectJsonText(text);
     expect(problem).toMatchObject({ kind: 'unstorable', path });
@@ -63,6 +64,21 @@ describe('exactNumber', () => {
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
         if (Object.is(value, -0)) return;
         expect(exactNumber(String(value))).toBe(true);
+      }),
+    );
+  });
+
+  it('agrees that decimals of fifteen digits or fewer are exact (the inspector does not convert those)', () => {
+    const literal = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^[1-9][0-9]{0,14}$/), fc.nat({ max: 15 }))
+      .filter(([, digits, point]) => point < digits.length)
+      .map(
+        ([negative, digits, point]) => `${negative ? '-' : ''}${point === 0 ? digits : `${digits.slice(0, point)}.${digits.slice(point)}`}`,
+      );
+    fc.assert(
+      fc.property(literal, (text) => {
+        expect(exactNumber(text)).toBe(true);
+        expect(inspectJsonText(`[${text}]`)).toBeNull();
       }),
     );
   });
