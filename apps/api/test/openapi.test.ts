@@ -42,7 +42,11 @@ describe('GET /api/v1/docs', () => {
     const page = await fetch(`${herald.url}/api/v1/docs`);
     expect(page.status).toBe(200);
     const html = await page.text();
-    expect(html).toContain('/api/v1/openapi.json');
+    // The start-up script is a file of its own (the page's policy runs no inline script); it loads the document.
+    expect(html).toContain('/api/v1/docs/reference.js');
+    const start = await fetch(`${herald.url}/api/v1/docs/reference.js`);
+    expect(start.status).toBe(200);
+    expect(await start.text()).toContain('/api/v1/openapi.json');
     for (const asset of ['/api/v1/docs/swagger-ui-bundle.js', '/api/v1/docs/swagger-ui.css']) {
       const response = await fetch(`${herald.url}${asset}`);
       expect(response.status, asset).toBe(200);
