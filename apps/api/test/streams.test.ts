@@ -217,6 +217,7 @@ describe('GET /api/v1/stream/attempts', () => {
       responseStatusCode: 500,
       responseDurationMs: 7,
       triggerType: 0,
+      final: false,
       timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       url: 'https://receiver.test/hook',
     });

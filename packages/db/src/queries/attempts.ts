@@ -39,6 +39,7 @@ export function attemptOut(row: AttemptRow, message?: MessageRow) {
     status: MESSAGE_STATUS[statusText],
     statusText,
     triggerType: row.trigger === 'manual' ? 1 : 0,
+    final: row.final,
     timestamp: row.createdAt.toISOString(),
     ...(message ? { msg: messageOut(message, false) } : {}),
   };

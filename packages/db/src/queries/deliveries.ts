@@ -248,10 +248,12 @@ const RECORD_ATTEMPTS = `
     returning d.id, d.attempt_count
   ),
   logged as (
-    insert into attempts (id, org_id, app_id, message_id, endpoint_id, delivery_id, status, trigger, url, response_status_code, response, duration_ms)
+    insert into attempts (id, org_id, app_id, message_id, endpoint_id, delivery_id, status, trigger, url, response_status_code, response, duration_ms, final)
     select v.attempt_id, v.org_id, v.app_id, v.message_id, v.endpoint_id, v.delivery_id,
       (case when v.ok then 'succeeded' else 'failed' end)::attempt_status, v.trigger::attempt_trigger,
-      v.url, v.response_status_code, v.response, v.duration_ms
+      v.url, v.response_status_code, v.response, v.duration_ms,
+      -- A failure that dead-letters its delivery: no automatic retry follows.
+      (not v.ok and v.status = 'dead')
     from v join moved on moved.id = v.delivery_id
   )
   select id, attempt_count from moved`;

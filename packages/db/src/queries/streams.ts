@@ -29,6 +29,7 @@ export function attemptStreamOut(row: AttemptRow) {
     responseStatusCode: row.responseStatusCode ?? 0,
     responseDurationMs: row.durationMs,
     triggerType: row.trigger === 'manual' ? 1 : 0,
+    final: row.final,
     timestamp: row.createdAt.toISOString(),
     url: row.url,
   };

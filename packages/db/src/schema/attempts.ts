@@ -1,4 +1,4 @@
-import { bigint, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, pgEnum, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { deliveries } from './deliveries';
 
 export const attemptStatus = pgEnum('attempt_status', ['succeeded', 'failed']);
@@ -27,6 +27,8 @@ export const attempts = pgTable(
     /** First KiB of the response body, or the reason the attempt failed. */
     response: text('response').notNull().default(''),
     durationMs: integer('duration_ms').notNull().default(0),
+    /** This failure dead-lettered its delivery: no automatic retry follows (a final failure, 410, or the schedule spent). */
+    final: boolean('final').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -38,6 +38,7 @@ export const MessageAttemptOut = z
     status: z.number().int(),
     statusText: z.string(),
     triggerType: z.number().int(),
+    final: z.boolean(),
     timestamp: z.string(),
     msg: z.unknown().optional(),
   })

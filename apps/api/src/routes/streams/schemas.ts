@@ -60,6 +60,7 @@ export const AttemptStreamEvent = z
     responseStatusCode: z.number().int(),
     responseDurationMs: z.number().int(),
     triggerType: z.number().int(),
+    final: z.boolean(),
     timestamp: z.string(),
     url: z.string(),
   })
