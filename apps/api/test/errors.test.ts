@@ -137,6 +137,16 @@ describe('authentication', () => {
     expectError(await send('/api/v1/app', { token: newApiToken() }), 401, 'unauthorized');
   });
 
+  it.each([
+    ['a well-formed key no one issued', () => newApiToken()],
+    ['a short wrong token', () => 'wrong'],
+    ['a token with characters no key has', () => 'hk_not*a*real*key*at*all'],
+  ])('says a wrong bearer token is unknown, not malformed: %s', async (_name, token) => {
+    const { detail } = expectError(await send('/api/v1/app', { authorization: `Bearer ${token()}` }), 401, 'unauthorized');
+    expect(detail).toMatch(/^unknown API key/);
+    expect(detail).not.toMatch(/malformed/);
+  });
+
   it('stops accepting a revoked key within about a second', async () => {
     const { key, token } = await issueApiKey(herald.database.db, { orgId: herald.orgId, scope: 'org', name: 'to be revoked' });
     // A first success also puts the key in the authenticator's cache, the case revocation must outlive.

@@ -186,6 +186,19 @@ describe('dead letters', () => {
     await sleep(300);
     expect(r.requests).toHaveLength(3);
   });
+
+  it('answers a replay by message id with where to find the delivery id, naming the field', async () => {
+    const wrong = await api<{ code: string; detail: string; errors: { path: string; message: string }[] }>(
+      'POST',
+      `/app/${app}/dead-letter/${msg.id}/replay`,
+      {},
+    );
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.code).toBe('validation');
+    expect(wrong.body.detail).toMatch(/message id.*delivery id \(dlv_…\)/);
+    expect(wrong.body.detail).toContain(`/api/v1/app/${app}/dead-letter`);
+    expect(wrong.body.errors).toEqual([{ path: 'param.delivery_id', message: expect.stringContaining('delivery id') }]);
+  });
 });
 
 describe('resend (svix messageAttempt.resend)', () => {

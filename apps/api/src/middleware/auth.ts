@@ -83,13 +83,16 @@ export function createAuthenticator(db: Database): Authenticator {
     const header = c.req.header('authorization');
     if (!header) throw new HeraldError('unauthorized', `missing Authorization header; ${HOW_TO}`);
     const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
-    if (!match?.[1] || !TOKEN_SHAPE.test(match[1])) throw new HeraldError('unauthorized', `malformed Authorization header; ${HOW_TO}`);
+    if (!match?.[1]) throw new HeraldError('unauthorized', `malformed Authorization header; ${HOW_TO}`);
     const token = match[1];
-    const principal = await resolve(token);
+    // A token of a shape no key has cannot match one: unknown, like any other token no key matches.
+    const principal = TOKEN_SHAPE.test(token) ? await resolve(token) : null;
     if (!principal) {
       throw new HeraldError(
         'unauthorized',
-        token.startsWith(SESSION_TOKEN_PREFIX) ? 'invalid session, sign in again' : 'invalid, expired or revoked API key',
+        token.startsWith(SESSION_TOKEN_PREFIX)
+          ? 'invalid session, sign in again'
+          : 'unknown API key: no key matches this token, or it was revoked or has expired; use a key printed at start or created under /api/v1/api-keys',
       );
     }
     // Checked on every request, cached or not: a session ends at its expiry to the second.

@@ -1,4 +1,4 @@
-import { HeraldError, notFound } from '@herald/core';
+import { HeraldError, isId, notFound } from '@herald/core';
 import { findDeliveryInApp, requeueDeliveriesInStatus } from '@herald/db';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
@@ -16,6 +16,7 @@ const route = createRoute({
   responses: {
     202: { description: 'Queued', content: { 'application/json': { schema: EmptyResponseSchema } } },
     404: notFoundResponse('application or delivery'),
+    422: { ...errorResponses[422], description: 'delivery_id is a message id (msg_…): the detail says where the delivery id is' },
     409: conflictResponse('The delivery is not dead-lettered (any more), or its endpoint is disabled'),
     ...errorResponses,
   },
@@ -24,10 +25,17 @@ const route = createRoute({
 const notDead = (status: string) =>
   new HeraldError('conflict', `this delivery is ${status}, not dead-lettered; resend the message to the endpoint instead`);
 
+/** The list shows both ids side by side; the message id is the one people copy. */
+const messageIdGiven = (appId: string, messageId: string) => {
+  const message = `is a message id; replay takes the delivery id (dlv_…), the \`id\` in GET /api/v1/app/${appId}/dead-letter. To send the message to one endpoint again, POST /api/v1/app/${appId}/msg/${messageId}/endpoint/{endpoint_id}/resend`;
+  return new HeraldError('validation', `param.delivery_id: ${message}`, [{ path: 'param.delivery_id', message }]);
+};
+
 export function registerReplayDeadLetter(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
   app.openapi(route, async (c) => {
     const principal = c.get('principal');
     const { app_id, delivery_id } = c.req.valid('param');
+    if (isId('message', delivery_id)) throw messageIdGiven(app_id, delivery_id);
     const application = await resolveApplication(deps.db, principal, app_id);
     const delivery = await findDeliveryInApp(deps.db, { orgId: principal.orgId, appId: application.id }, delivery_id);
     if (!delivery) throw notFound('delivery');
