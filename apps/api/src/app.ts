@@ -14,6 +14,7 @@ import { idempotency } from './middleware/idempotency';
 import { checkedJsonBody } from './middleware/json-body';
 import { refuseNulInUrl, requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
+import { createRouteTable, withoutTrailingSlash } from './route-table';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerApplicationRoutes } from './routes/applications';
 import { registerAttemptRoutes } from './routes/attempts';
@@ -35,6 +36,7 @@ import { requireWritable } from './tenancy';
 /** Routes under /api/v1 that answer without an API key or session (sign-in makes the session). */
 const PUBLIC_API_PATHS = new Set([
   '/api/v1/health',
+  '/api/v1/health/ping',
   '/api/v1/auth/login',
   '/api/v1/openapi.json',
   '/api/v1/docs',
@@ -51,6 +53,8 @@ export function createApp(appDeps: ApiDeps) {
     payloadSchemas: appDeps.payloadSchemas ?? createPayloadSchemaChecker(appDeps.db),
   };
   const app = new OpenAPIHono<ApiEnv>({
+    // `/api/v1/app/` is `/api/v1/app`, as in Svix (its documentation's examples end paths with a slash).
+    strict: false,
     // Every zod rejection (body, query, path) becomes the one 422 shape naming the field.
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.target === 'json' ? 'body' : result.target, result.error);
@@ -81,15 +85,19 @@ export function createApp(appDeps: ApiDeps) {
     return countingLimit(c, next);
   });
   const authenticator = createAuthenticator(deps.db);
-  app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : authenticator.middleware(c, next)));
+  const isPublic = (path: string) => PUBLIC_API_PATHS.has(withoutTrailingSlash(path));
+  app.use('/api/v1/*', async (c, next) => (isPublic(c.req.path) ? next() : authenticator.middleware(c, next)));
   app.use('/api/v1/*', async (c, next) => {
     requireWritable(c.get('principal'), c.req.method);
     await next();
   });
+  // A body the operation requires is there, and a body sent is JSON (415), before anything reads it.
+  const routeTable = createRouteTable(app);
+  app.use('/api/v1/*', routeTable.checkDeclaredBody);
   // After authentication (strangers' bodies are not read), before idempotency (which hashes the body text).
   app.use('/api/*', checkedJsonBody);
   const replayable = idempotency(deps.db);
-  app.use('/api/v1/*', async (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : replayable(c, next)));
+  app.use('/api/v1/*', async (c, next) => (isPublic(c.req.path) ? next() : replayable(c, next)));
 
   registerHealth(app, deps);
   registerApplicationRoutes(app, deps);
@@ -117,7 +125,9 @@ export function createApp(appDeps: ApiDeps) {
   registerMetrics(app, deps);
 
   app.all('/api/*', (c) => {
-    throw new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`);
+    const error = routeTable.noRoute(c.req.method, c.req.path);
+    if (error.code === 'method_not_allowed') c.header('allow', routeTable.allowed(c.req.path).join(', '));
+    throw error;
   });
   if (deps.dashboardDir) mountDashboard(app, deps.dashboardDir);
 

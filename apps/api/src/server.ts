@@ -1,4 +1,6 @@
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import { HeraldError } from '@herald/core';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import type { ApiDeps } from './context';
@@ -13,23 +15,59 @@ export interface RunningApi {
 export async function startApiServer(deps: ApiDeps): Promise<RunningApi> {
   const app = createApp(deps);
   return await new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: deps.config.port, hostname: deps.config.host }, (info: AddressInfo) => {
-      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${host}:${info.port}`,
-        close: async () => {
-          // Open SSE responses never end by themselves: end them so the connections can close.
-          await closeStreams(app);
-          await new Promise<void>((done) => {
-            server.close(() => done());
-            // Idle keep-alive sockets would hold close() open until they time out.
-            if ('closeIdleConnections' in server) server.closeIdleConnections();
-          });
-          // Messages committed by the last requests still go to the queue before the pools close.
-          await app.dispatcher.flush();
-        },
-      });
-    });
+    const server = serve(
+      {
+        fetch: app.fetch,
+        port: deps.config.port,
+        hostname: deps.config.host,
+        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+      },
+      (info: AddressInfo) => {
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          close: async () => {
+            // Open SSE responses never end by themselves: end them so the connections can close.
+            await closeStreams(app);
+            await new Promise<void>((done) => {
+              server.close(() => done());
+              // Idle keep-alive sockets would hold close() open until they time out.
+              if ('closeIdleConnections' in server) server.closeIdleConnections();
+            });
+            // Messages committed by the last requests still go to the queue before the pools close.
+            await app.dispatcher.flush();
+          },
+        });
+      },
+    );
+    server.on('clientError', answerUnparsable);
     server.once('error', reject);
   });
+}
+
+/**
+ * Room for a request line with every list filter at its longest (4,096
+ * four-byte characters, percent-encoded), so such a request reaches validation
+ * and gets a 422 naming the field. Anything larger is refused by Node's parser.
+ */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Requests Node's HTTP parser refuses never reach the app: they still get the
+ * one error shape (Node's default is a bare status line without a body).
+ */
+function answerUnparsable(error: Error & { code?: string }, socket: Socket) {
+  if (!socket.writable) return socket.destroy();
+  const herald =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new HeraldError(
+          'header_too_large',
+          `the request line and headers exceed ${MAX_HEADER_BYTES / 1024} KiB; shorten the URL or the headers`,
+        )
+      : new HeraldError('bad_request', 'the request is not valid HTTP');
+  const body = JSON.stringify(herald.toBody(`req_${randomBytes(12).toString('base64url')}`));
+  const reason = herald.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${herald.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

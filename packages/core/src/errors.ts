@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  header_too_large: 431,
   validation: 422,
   rate_limited: 429,
   internal: 500,

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import type { ApiDeps, ApiEnv } from '../context';
+import { ErrorOut } from './schemas';
 
 const Check = z.object({
   status: z.enum(['up', 'down']),
@@ -16,15 +17,42 @@ export const HealthOut = z
   .openapi('HealthOut');
 export type HealthOut = z.infer<typeof HealthOut>;
 
+const tooLarge = {
+  431: {
+    description: 'The request line and headers exceed 64 KiB',
+    content: { 'application/json': { schema: ErrorOut } },
+  },
+};
+
 const route = createRoute({
   method: 'get',
   path: '/api/v1/health',
+  operationId: 'v1.health.get',
   tags: ['Health'],
   summary: 'Check the database and the queue',
+  description:
+    'Public: no API key. Runs `select 1` against PostgreSQL and pings the queue backend, each bounded by 2 s, and says which ' +
+    'answered and how fast. 200 when both are up, 503 when either is down (the body says which). For a load balancer that ' +
+    'only needs to know the process answers, use `GET /api/v1/health/ping`.',
+  security: [],
   responses: {
     200: { description: 'Everything answers', content: { 'application/json': { schema: HealthOut } } },
     503: { description: 'Something is down; `checks` says what', content: { 'application/json': { schema: HealthOut } } },
+    ...tooLarge,
   },
+});
+
+const ping = createRoute({
+  method: 'get',
+  path: '/api/v1/health/ping',
+  operationId: 'v1.health.ping',
+  tags: ['Health'],
+  summary: 'Liveness: the API process answers',
+  description:
+    'Public: no API key. Answers 204 without touching the database or the queue, so a liveness probe does not restart a ' +
+    'healthy process while PostgreSQL is away (use `GET /api/v1/health` for readiness).',
+  security: [],
+  responses: { 204: { description: 'The process is up' }, ...tooLarge },
 });
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -52,6 +80,7 @@ async function probe(run: () => Promise<unknown>): Promise<z.infer<typeof Check>
 }
 
 export function registerHealth(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
+  app.openapi(ping, (c) => c.body(null, 204));
   app.openapi(route, async (c) => {
     const [database, queue] = await Promise.all([
       probe(() => deps.db.execute(sql`select 1`)),

@@ -15,7 +15,15 @@ export const errorResponses = {
   400: { description: 'Malformed request', content: { 'application/json': { schema: ErrorOut } } },
   401: { description: 'Missing or invalid API key', content: { 'application/json': { schema: ErrorOut } } },
   403: { description: 'The key may not use this route', content: { 'application/json': { schema: ErrorOut } } },
+  415: {
+    description: 'The body is not JSON: send content-type: application/json',
+    content: { 'application/json': { schema: ErrorOut } },
+  },
   422: { description: 'A field failed validation', content: { 'application/json': { schema: ErrorOut } } },
+  431: {
+    description: 'The request line and headers exceed 64 KiB (`header_too_large`): shorten the URL or the headers',
+    content: { 'application/json': { schema: ErrorOut } },
+  },
 } as const;
 
 export const notFoundResponse = (what: string) => ({ ...errorResponses[400], description: `No such ${what}` });

@@ -35,7 +35,11 @@ export const MessageIn = z.strictObject({
   eventId: Name(256).nullish(),
   channels: NameList(5).nullish(),
   tags: NameList(5).nullish(),
-  deliverAt: z.iso.datetime({ offset: true }).nullish(),
+  // PostgreSQL keeps years before 1 AD that JavaScript dates cannot read back; nothing earlier than 1970 is meant anyway.
+  deliverAt: z.iso
+    .datetime({ offset: true })
+    .refine((value) => Date.parse(value) >= 0, 'must be 1970 or later')
+    .nullish(),
   /** Creates the application when the path names one that does not exist yet. */
   application: ApplicationIn.nullish(),
   // Accepted for client compatibility; retention and transformations are not implemented yet (docs/api.md).

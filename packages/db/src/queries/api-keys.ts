@@ -1,5 +1,5 @@
 import { digestToken, type ListQuery, newApiToken, newId, tokenHint } from '@herald/core';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '../client';
 import { apiKeys } from '../schema';
@@ -113,10 +113,20 @@ export async function revokeApiKey(db: Database, orgId: string, id: string): Pro
     .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
 }
 
-/** Svix `expire-all`: every app-scoped key of one application stops working. */
+/** Ends the app-portal tokens of one application at `at`; app keys issued through /api/v1/api-key are left alone. */
 export async function revokeApplicationKeys(db: Database, orgId: string, appId: string, at: Date): Promise<void> {
   await db
     .update(apiKeys)
     .set({ expiresAt: at })
-    .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.appId, appId), eq(apiKeys.scope, 'app'), isNull(apiKeys.revokedAt)));
+    .where(
+      and(
+        eq(apiKeys.orgId, orgId),
+        eq(apiKeys.appId, appId),
+        eq(apiKeys.scope, 'app'),
+        eq(apiKeys.portal, true),
+        isNull(apiKeys.revokedAt),
+        // Never lengthens a token's life: an expiry in the future only shortens one that lasts longer.
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, at)),
+      ),
+    );
 }

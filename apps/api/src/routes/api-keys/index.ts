@@ -44,7 +44,11 @@ const create = createRoute({
   tags: ['API key (Herald)'],
   summary: 'Issue an organization-wide or app-scoped API key; the token is shown once',
   request: { body: { required: true, content: { 'application/json': { schema: ApiKeyIn } } } },
-  responses: { 201: { description: 'Issued', content: { 'application/json': { schema: ApiKeyCreatedOut } } }, ...errorResponses },
+  responses: {
+    201: { description: 'Issued', content: { 'application/json': { schema: ApiKeyCreatedOut } } },
+    404: notFoundResponse('organization or application'),
+    ...errorResponses,
+  },
 });
 
 const list = createRoute({

@@ -11,7 +11,7 @@ const DEFAULT_PORTAL_EXPIRY_S = 7 * 24 * 3600;
 
 const AppPortalAccessIn = z
   .strictObject({
-    application: ApplicationInSchema.nullish(),
+    application: z.union([ApplicationInSchema, z.null()]).optional(),
     expiry: z.number().int().min(3600).max(DEFAULT_PORTAL_EXPIRY_S).nullish(),
     // Accepted for client compatibility; a portal token grants the app's whole surface, or reads only with readOnly.
     capabilities: z.array(z.string().max(64)).max(16).nullish(),
@@ -44,6 +44,10 @@ const expireAll = createRoute({
   path: '/api/v1/auth/app/{app_id}/expire-all',
   tags: ['Authentication'],
   summary: 'Expire every app-portal token of an application',
+  description:
+    'Ends the tokens issued by `POST /api/v1/auth/app-portal-access/{app_id}` for this application, at once or after `expiry` ' +
+    'seconds (never later than each token would have expired anyway). App-scoped keys created with `POST /api/v1/api-key` ' +
+    'are not portal tokens and keep working: revoke those with `DELETE /api/v1/api-key/{key_id}`.',
   request: {
     params: z.object({ app_id: z.string().min(1).max(256) }),
     body: {

@@ -45,8 +45,10 @@ const login = createRoute({
     200: { description: 'Signed in', content: { 'application/json': { schema: LoginOutSchema } } },
     400: errorResponses[400],
     401: { description: 'Email or password is incorrect (`invalid_credentials`)', content: errorContent },
+    415: errorResponses[415],
     422: errorResponses[422],
     429: { description: 'Too many attempts (`rate_limited`); see Retry-After', content: errorContent },
+    431: errorResponses[431],
   },
 });
 

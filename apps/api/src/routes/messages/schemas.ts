@@ -7,7 +7,8 @@ export const MessageInSchema = z
     ...MessageIn.shape,
     // core's payload schema keeps the parsed object as is; the document only needs to say it is an object.
     payload: z.unknown().pipe(MessageIn.shape.payload).openapi({ type: 'object', additionalProperties: true }),
-    application: ApplicationInSchema.nullish(),
+    // A union, not .nullish(): on a named schema that renders as allOf [$ref, null-or-object], which null fails.
+    application: z.union([ApplicationInSchema, z.null()]).optional(),
   })
   .openapi('MessageIn');
 

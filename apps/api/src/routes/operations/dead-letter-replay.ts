@@ -16,9 +16,9 @@ const route = createRoute({
   responses: {
     202: { description: 'Queued', content: { 'application/json': { schema: EmptyResponseSchema } } },
     404: notFoundResponse('application or delivery'),
-    422: { ...errorResponses[422], description: 'delivery_id is a message id (msg_…): the detail says where the delivery id is' },
     409: conflictResponse('The delivery is not dead-lettered (any more), or its endpoint is disabled'),
     ...errorResponses,
+    422: { ...errorResponses[422], description: 'delivery_id is a message id (msg_…): the detail says where the delivery id is' },
   },
 });
 

@@ -45,7 +45,8 @@ export const WhoamiOutSchema = z
     orgId: z.string(),
     scope: z.enum(['root', 'org', 'app']).openapi({ description: 'Operator sessions act with `org` scope' }),
     appId: z.string().nullable().openapi({ description: 'The one application an app-scoped key (app-portal token) may use' }),
-    operator: OperatorOutSchema.nullable(),
+    // A union, not .nullable(): on a named schema that renders as allOf [$ref, null-or-object], which null fails.
+    operator: z.union([OperatorOutSchema, z.null()]).openapi({ description: 'The signed-in operator; null for an API key' }),
     expiresAt: z.string().nullable().openapi({ description: "When the session or key stops working; null for a key that doesn't expire" }),
   })
   .openapi('WhoamiOut');
