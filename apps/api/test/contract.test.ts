@@ -32,7 +32,7 @@ afterAll(async () => {
 
 function run(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, NO_COLOR: '1', PYTHONIOENCODING: 'utf-8' } });
+    const child = spawn(command, args, { cwd: reportDir, env: { ...process.env, NO_COLOR: '1', PYTHONIOENCODING: 'utf-8' } });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

@@ -83,8 +83,10 @@ describe('unknown routes', () => {
     expect(body.detail).toContain('/api/v1/no-such-thing');
   });
 
-  it('answers 404 not_found for a method a known path does not serve', async () => {
-    expectError(await send('/api/v1/app', { method: 'DELETE', token: herald.rootToken }), 404, 'not_found');
+  it('answers 405 method_not_allowed with Allow for a method a known path does not serve', async () => {
+    const response = await send('/api/v1/app', { method: 'DELETE', token: herald.rootToken });
+    expectError(response, 405, 'method_not_allowed');
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
   });
 
   it('answers 404 not_found under /api outside v1 and outside /api altogether', async () => {

@@ -57,7 +57,7 @@ const APP_KEY_MAY_READ = new Set([
   'POST /api/v1/auth/logout',
 ]);
 
-const PUBLIC = new Set(['/api/v1/health', '/api/v1/openapi.json', '/api/v1/auth/login']);
+const PUBLIC = new Set(['/api/v1/health', '/api/v1/health/ping', '/api/v1/openapi.json', '/api/v1/auth/login']);
 
 function fill(template: string): string {
   return template
