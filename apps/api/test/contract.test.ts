@@ -37,7 +37,9 @@ function run(command: string, args: string[], timeoutMs: number): Promise<{ code
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
+    child.on('error', (error) =>
+      reject(new Error(`cannot run ${command} (${error.message}); install it with: pip install schemathesis==4.32.5`)),
+    );
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, output });
