@@ -163,9 +163,9 @@ describe('undeclared methods', () => {
 
 describe('expire-all', () => {
   it('ends the app-portal tokens and leaves app keys issued through /api/v1/api-key working', async () => {
-    const app = (await send('POST', '/api/v1/app', { json: { name: 'Expiring', uid: 'expiring' } })).body as { id: string };
-    const portal = (await send('POST', '/api/v1/auth/app-portal-access/expiring', { json: {} })).body as { token: string };
-    const key = (await send('POST', '/api/v1/api-key', { json: { name: 'integration', scope: 'app', appId: app.id } })).body as {
+    const app = (await send('POST', '/api/v1/app', { json: { name: 'Expiring', uid: 'expiring' } })).body as unknown as { id: string };
+    const portal = (await send('POST', '/api/v1/auth/app-portal-access/expiring', { json: {} })).body as unknown as { token: string };
+    const key = (await send('POST', '/api/v1/api-key', { json: { name: 'integration', scope: 'app', appId: app.id } })).body as unknown as {
       token: string;
     };
     expect((await send('GET', '/api/v1/app/expiring', { token: portal.token })).status).toBe(200);

@@ -127,6 +127,8 @@ export {
   releaseIdempotencyKey,
 } from './queries/idempotency';
 export {
+  EXPUNGED_PAYLOAD,
+  expungeMessageContent,
   findMessage,
   findUndispatched,
   insertMessage,

@@ -2,7 +2,7 @@ import { type ListPage, newId } from '@herald/core';
 import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { deliveries, endpoints, messages } from '../schema';
-import { requeueDeliveries } from './deliveries';
+import { contentKept, requeueDeliveries } from './deliveries';
 import { keyset, toPage } from './pagination';
 import { comparedAtMs, timeWindow } from './time-window';
 
@@ -85,9 +85,16 @@ export async function listDeadLetters(
 /** One delivery of an application, with whether its endpoint is disabled (replay refuses those). */
 export async function findDeliveryInApp(db: Database, scope: { orgId: string; appId: string }, deliveryId: string) {
   const [row] = await db
-    .select({ id: deliveries.id, status: deliveries.status, endpointId: deliveries.endpointId, endpointDisabled: endpoints.disabled })
+    .select({
+      id: deliveries.id,
+      status: deliveries.status,
+      endpointId: deliveries.endpointId,
+      endpointDisabled: endpoints.disabled,
+      messageExpunged: sql<boolean>`${messages.expungedAt} is not null`,
+    })
     .from(deliveries)
     .innerJoin(endpoints, eq(endpoints.id, deliveries.endpointId))
+    .innerJoin(messages, eq(messages.id, deliveries.messageId))
     .where(and(eq(deliveries.orgId, scope.orgId), eq(deliveries.appId, scope.appId), eq(deliveries.id, deliveryId)))
     .limit(1);
   return row;
@@ -136,7 +143,14 @@ export async function requeueDeliveriesInStatus(
   const rows = await db
     .update(deliveries)
     .set({ status: 'pending', nextAttemptAt: sql`now()`, leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-    .where(and(eq(deliveries.orgId, where.orgId), inArray(deliveries.id, where.ids), inArray(deliveries.status, [...where.statuses])))
+    .where(
+      and(
+        eq(deliveries.orgId, where.orgId),
+        inArray(deliveries.id, where.ids),
+        inArray(deliveries.status, [...where.statuses]),
+        contentKept(),
+      ),
+    )
     .returning({ id: deliveries.id });
   return rows.map((row) => row.id);
 }

@@ -329,7 +329,7 @@ export async function requeueDeliveries(
   return await db
     .update(deliveries)
     .set({ status: 'pending', nextAttemptAt: sql`now()`, leaseToken: null, leaseExpiresAt: null, updatedAt: sql`now()` })
-    .where(and(eq(deliveries.orgId, where.orgId), inArray(deliveries.id, where.ids), sql`${deliveries.status} <> 'sending'`))
+    .where(and(eq(deliveries.orgId, where.orgId), inArray(deliveries.id, where.ids), sql`${deliveries.status} <> 'sending'`, contentKept()))
     .returning({ id: deliveries.id, endpointId: deliveries.endpointId });
 }
 
@@ -359,4 +359,9 @@ export async function advanceFifo(db: Database, endpointId: string): Promise<str
       .where(and(eq(deliveries.id, head.id), eq(deliveries.status, 'pending')));
   }
   return head.status === 'sending' ? undefined : head.id;
+}
+
+/** The delivery's message still has its payload: an expunged message is never sent again. */
+export function contentKept() {
+  return sql`not exists (select 1 from ${messages} where ${messages.id} = ${deliveries.messageId} and ${messages.expungedAt} is not null)`;
 }

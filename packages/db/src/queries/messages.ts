@@ -1,7 +1,7 @@
 import { type ListPage, type MessageIn, type MessageOut, newId } from '@herald/core';
 import { and, arrayContains, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { messages } from '../schema';
+import { deliveries, messages } from '../schema';
 import { createMicroBatcher, perDatabase, runPrepared } from './batching';
 import { keyset, toPage } from './pagination';
 import { timeWindow } from './time-window';
@@ -42,6 +42,7 @@ export function insertMessage(db: Database, scope: { orgId: string; appId: strin
     createdAt: new Date(0), // replaced by the database's clock below
     dispatchedAt: null,
     fannedOutAt: null,
+    expungedAt: null,
   };
   return messageWriter(db).add(row);
 }
@@ -184,4 +185,34 @@ export async function findUndispatched(db: Database, graceMs: number, limit: num
     )
     .orderBy(asc(messages.createdAt))
     .limit(limit);
+}
+
+/** What an expunged message shows instead of its payload (Svix's shape). */
+export const EXPUNGED_PAYLOAD = { expired: true } as const;
+
+/**
+ * Deletes a message's payload for good, keeping the message row (and its
+ * attempts) for the record. Nothing of it is sent afterwards: deliveries still
+ * waiting are dead-lettered with the reason, and a message not yet fanned out
+ * never will be. Returns false when there is no such message.
+ */
+export async function expungeMessageContent(db: Database, scope: { orgId: string; appId: string }, messageId: string): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    const changed = await tx
+      .update(messages)
+      .set({
+        payload: EXPUNGED_PAYLOAD,
+        expungedAt: sql`coalesce(${messages.expungedAt}, now())`,
+        dispatchedAt: sql`coalesce(${messages.dispatchedAt}, now())`,
+        fannedOutAt: sql`coalesce(${messages.fannedOutAt}, now())`,
+      })
+      .where(and(eq(messages.orgId, scope.orgId), eq(messages.appId, scope.appId), eq(messages.id, messageId)))
+      .returning({ id: messages.id });
+    if (changed.length === 0) return false;
+    await tx
+      .update(deliveries)
+      .set({ status: 'dead', nextAttemptAt: null, lastError: 'message content expunged', updatedAt: sql`now()` })
+      .where(and(eq(deliveries.messageId, messageId), inArray(deliveries.status, ['pending', 'failed'])));
+    return true;
+  });
 }

@@ -30,6 +30,8 @@ export const messages = pgTable(
     dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
     /** Set once its deliveries exist: ordered (Kafka) endpoints never overtake an earlier message still being fanned out. */
     fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
+    /** The payload was deleted on request (Svix "expunge content"); `payload` then holds `{"expired":true}`, as Svix shows it. */
+    expungedAt: timestamp('expunged_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('messages_app_event_id_key').on(t.appId, t.eventId),

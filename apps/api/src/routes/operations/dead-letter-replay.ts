@@ -16,7 +16,7 @@ const route = createRoute({
   responses: {
     202: { description: 'Queued', content: { 'application/json': { schema: EmptyResponseSchema } } },
     404: notFoundResponse('application or delivery'),
-    409: conflictResponse('The delivery is not dead-lettered (any more), or its endpoint is disabled'),
+    409: conflictResponse('The delivery is not dead-lettered (any more), its endpoint is disabled, or its message content was expunged'),
     ...errorResponses,
     422: { ...errorResponses[422], description: 'delivery_id is a message id (msg_…): the detail says where the delivery id is' },
   },
@@ -40,6 +40,8 @@ export function registerReplayDeadLetter(app: OpenAPIHono<ApiEnv>, deps: ApiDeps
     const delivery = await findDeliveryInApp(deps.db, { orgId: principal.orgId, appId: application.id }, delivery_id);
     if (!delivery) throw notFound('delivery');
     if (delivery.status !== 'dead') throw notDead(delivery.status);
+    if (delivery.messageExpunged)
+      throw new HeraldError('conflict', "this delivery's message content was expunged; it cannot be sent again");
     refuseDisabled({ id: delivery.endpointId, disabled: delivery.endpointDisabled });
     // Guarded on the status: a concurrent replay or resend that got there first wins, this one answers 409.
     const requeued = await requeueDeliveriesInStatus(deps.db, { orgId: principal.orgId, ids: [delivery.id], statuses: ['dead'] });

@@ -18,7 +18,7 @@ const route = createRoute({
   responses: {
     202: { description: 'Queued', content: { 'application/json': { schema: EmptyResponseSchema } } },
     404: notFoundResponse('application, message or endpoint'),
-    409: conflictResponse('Being sent right now, or the endpoint is disabled'),
+    409: conflictResponse('Being sent right now, the endpoint is disabled, or the message content was expunged'),
     ...errorResponses,
   },
 });
@@ -29,6 +29,7 @@ export function registerResend(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
     const { scope, endpoint } = await endpointInScope(deps, c.get('principal'), app_id, endpoint_id);
     const message = await findMessage(deps.db, scope, msg_id);
     if (!message) throw notFound('message');
+    if (message.expungedAt) throw new HeraldError('conflict', "this message's content was expunged; it cannot be sent again");
     refuseDisabled(endpoint);
     const prepared = await prepareResend(deps.db, { ...scope, messageId: message.id, endpointId: endpoint.id });
     if (prepared.kind === 'gone') throw notFound('message');
