@@ -14,6 +14,7 @@ import { idempotency } from './middleware/idempotency';
 import { checkedJsonBody } from './middleware/json-body';
 import { refuseNulInUrl, requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
+import { documentApi } from './openapi-docs';
 import { createRouteTable, withoutTrailingSlash } from './route-table';
 import { registerApiKeyRoutes } from './routes/api-keys';
 import { registerApplicationRoutes } from './routes/applications';
@@ -115,10 +116,24 @@ export function createApp(appDeps: ApiDeps) {
   registerOperatorRoutes(app, deps, authenticator);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc31('/api/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Herald API', version: '1', description: 'Webhook and event delivery; Svix-compatible core under /api/v1.' },
-    security: [{ bearer: [] }],
+  let document: unknown;
+  app.get('/api/v1/openapi.json', (c) => {
+    // Built once: the routes do not change after start.
+    document ??= documentApi(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'Herald API',
+          version: '1',
+          description:
+            'Webhook and event delivery; Svix-compatible core under /api/v1. Authenticate with `Authorization: Bearer <key>` ' +
+            '(the root key is printed at first start, or set by HERALD_ADMIN_TOKEN). Send bodies as JSON with ' +
+            '`content-type: application/json`. Every error has the same shape: `code`, `detail`, `requestId`, and `errors` naming each failing field.',
+        },
+        security: [{ bearer: [] }],
+      }),
+    );
+    return c.json(document as Record<string, unknown>);
   });
 
   registerApiReference(app);

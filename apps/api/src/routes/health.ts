@@ -27,7 +27,6 @@ const tooLarge = {
 const route = createRoute({
   method: 'get',
   path: '/api/v1/health',
-  operationId: 'v1.health.get',
   tags: ['Health'],
   summary: 'Check the database and the queue',
   description:
@@ -45,7 +44,6 @@ const route = createRoute({
 const ping = createRoute({
   method: 'get',
   path: '/api/v1/health/ping',
-  operationId: 'v1.health.ping',
   tags: ['Health'],
   summary: 'Liveness: the API process answers',
   description:

@@ -9,7 +9,7 @@ import { MessageParams } from './schemas';
 const route = createRoute({
   method: 'delete',
   path: '/api/v1/app/{app_id}/msg/{msg_id}/content',
-  operationId: 'v1.message.expunge-content',
+  operationId: 'v1.app.msg.content.delete',
   tags: ['Message'],
   summary: "Delete a message's payload for good (expunge), keeping the message",
   description:

@@ -10,6 +10,7 @@ import { enqueueManual, refuseDisabled } from './shared';
 const route = createRoute({
   method: 'post',
   path: '/api/v1/app/{app_id}/dead-letter/{delivery_id}/replay',
+  operationId: 'v1.app.dead_letter.delivery.replay',
   tags: ['Dead letter'],
   summary: 'Send a dead-lettered delivery again now, as a manual attempt',
   request: { params: z.object({ app_id: Id, delivery_id: Id }) },
