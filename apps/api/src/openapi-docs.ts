@@ -139,7 +139,9 @@ const FIELDS: Record<string, FieldDoc> = {
   revokedAt: { description: 'When it was revoked; null while valid', example: null },
   expiry: { description: 'Lifetime in seconds', example: 3600 },
   capabilities: { description: 'Accepted for Svix compatibility; a portal token grants its whole application', example: null },
-  readOnly: { description: 'Accepted for Svix compatibility', example: null },
+  readOnly: { description: 'A read-only portal token: no writes and no signing secrets', example: false },
+  portal: { description: 'Issued by app-portal access (what expire-all ends), not by POST /api/v1/api-key', example: false },
+  issuedBy: { description: 'Who issued a portal token (it works only while they do); null for keys issued on /api/v1/api-key' },
   sessionId: { description: 'Accepted for Svix compatibility', example: null },
   sessionIds: { description: 'Not supported: omit (answers 400 when given)', example: null },
   // Errors and health
