@@ -1,3 +1,5 @@
+import { schema } from '@herald/db';
+import { eq } from 'drizzle-orm';
 import { Svix as Svix1 } from 'svix';
 import { Svix as Svix2 } from 'svix2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,7 +90,7 @@ describe('expunge', () => {
     expect((await api<{ payload: unknown }>('GET', `/api/v1/app/expunge/msg/${kept.body.id}`)).body.payload).toEqual({ keep: 1 });
   });
 
-  it('refuses to resend an expunged message and dead-letters what still waited for it', async () => {
+  it('refuses to resend an expunged message, and marks one still waiting for its deliverAt as never to be fanned out', async () => {
     const endpoint = await api<{ id: string }>('POST', '/api/v1/app/expunge/endpoint', { url: 'https://receiver.test/later' });
     const message = await api<{ id: string }>('POST', '/api/v1/app/expunge/msg', {
       eventType: 'a.b',
@@ -103,6 +105,39 @@ describe('expunge', () => {
     );
     expect(resend.status).toBe(409);
     expect(resend.body.detail).toMatch(/expunged/);
+    const [row] = await herald.database.db.select().from(schema.messages).where(eq(schema.messages.id, message.body.id));
+    expect(row).toMatchObject({ payload: { expired: true }, expungedAt: expect.any(Date), fannedOutAt: expect.any(Date) });
+  });
+});
+
+describe('expunge and what was still to be sent', () => {
+  it('dead-letters a delivery waiting for its retry with the reason, and leaves a finished one alone', async () => {
+    const api = <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
+      call<T>(herald.url, method, path, { token: herald.rootToken, json });
+    const app = await api<{ id: string }>('POST', '/api/v1/app', { name: 'Waiting', uid: 'waiting' });
+    const [first, second] = [
+      await api<{ id: string }>('POST', '/api/v1/app/waiting/endpoint', { url: 'https://receiver.test/a' }),
+      await api<{ id: string }>('POST', '/api/v1/app/waiting/endpoint', { url: 'https://receiver.test/b' }),
+    ];
+    const message = await api<{ id: string }>('POST', '/api/v1/app/waiting/msg', { eventType: 'a.b', payload: { n: 1 } });
+    // The state a worker leaves: one delivery failed with a retry due later, one delivered.
+    const base = { orgId: herald.orgId, appId: app.body.id, messageId: message.body.id };
+    await herald.database.db.insert(schema.deliveries).values([
+      {
+        ...base,
+        id: 'dlv_waiting000000000000001',
+        endpointId: first.body.id,
+        status: 'failed',
+        attemptCount: 1,
+        nextAttemptAt: new Date(Date.now() + 3600_000),
+      },
+      { ...base, id: 'dlv_waiting000000000000002', endpointId: second.body.id, status: 'succeeded', attemptCount: 1 },
+    ]);
+    expect((await api('DELETE', `/api/v1/app/waiting/msg/${message.body.id}/content`)).status).toBe(204);
+    const rows = await herald.database.db.select().from(schema.deliveries).where(eq(schema.deliveries.messageId, message.body.id));
+    const byEndpoint = new Map(rows.map((row) => [row.endpointId, row]));
+    expect(byEndpoint.get(first.body.id)).toMatchObject({ status: 'dead', nextAttemptAt: null, lastError: 'message content expunged' });
+    expect(byEndpoint.get(second.body.id)).toMatchObject({ status: 'succeeded' });
   });
 });
 
