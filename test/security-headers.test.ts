@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
@@ -71,6 +71,25 @@ describe('security headers', () => {
     expect(response.status).toBe(status);
     expectHardened(response.headers);
     expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it('a request Node cannot parse is answered with the data policy too', async () => {
+    const { port } = new URL(herald.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(`GET /api/v1/health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(70_000)}\r\n\r\n`),
+      );
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 431 /);
+    expect(raw).toContain("content-security-policy: default-src 'none'; frame-ancestors 'none'");
+    expect(raw).toContain('x-frame-options: DENY');
+    expect(raw).toContain('x-content-type-options: nosniff');
   });
 
   it.each(['/', '/api/v1/docs'])('the page %s gets the page policy: its own scripts only', async (path) => {

@@ -4,6 +4,7 @@ import { HeraldError } from '@herald/core';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import type { ApiDeps } from './context';
+import { DATA_HEADERS } from './middleware/security-headers';
 import { closeStreams } from './routes/streams';
 
 export interface RunningApi {
@@ -67,7 +68,10 @@ function answerUnparsable(error: Error & { code?: string }, socket: Socket) {
       : new HeraldError('bad_request', 'the request is not valid HTTP');
   const body = JSON.stringify(herald.toBody(`req_${randomBytes(12).toString('base64url')}`));
   const reason = herald.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  const hardening = Object.entries(DATA_HEADERS)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
-    `HTTP/1.1 ${herald.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${herald.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${hardening}connection: close\r\n\r\n${body}`,
   );
 }

@@ -25,14 +25,22 @@ const PAGE_POLICY = [
 /** JSON, event streams, metrics: nothing in them is ever rendered as a page. */
 const DATA_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
+/** What every answer carries besides its policy. */
+const COMMON = {
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/** The headers of an answer that is not a page; also written by the server for requests Node cannot parse. */
+export const DATA_HEADERS: Readonly<Record<string, string>> = { 'content-security-policy': DATA_POLICY, ...COMMON };
+
 /** On every answer, errors and 404s included, whatever route made it. */
 export const securityHeaders = createMiddleware<ApiEnv>(async (c, next) => {
   await next();
   const headers = c.res.headers;
   const isPage = /^text\/html/i.test(headers.get('content-type') ?? '');
   headers.set('content-security-policy', isPage ? PAGE_POLICY : DATA_POLICY);
-  headers.set('x-frame-options', 'DENY');
-  headers.set('x-content-type-options', 'nosniff');
-  headers.set('referrer-policy', 'no-referrer');
-  headers.set('cross-origin-opener-policy', 'same-origin');
+  for (const [name, value] of Object.entries(COMMON)) headers.set(name, value);
 });
