@@ -68,13 +68,38 @@ const cidr = (text: string) => {
   return bits >= 0 && bits <= (family === 4 ? 32 : 128) ? text : undefined;
 };
 
-const flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .optional()
-  .transform((value) => value === 'true' || value === '1');
+/** Empty or blank reads as unset, before the variable's own schema sees it. */
+const blankIsUnset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
 
-/** `z.coerce.number()` reads "" as 0; an empty variable means "use the default" instead. */
-const emptyIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+const flag = blankIsUnset(
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((value) => value === 'true' || value === '1'),
+);
+
+/**
+ * A whole number within bounds. Empty (or blank) means "use the default": `z.coerce.number()`
+ * alone reads "" as 0. Each check has its own message: an error map given to the number
+ * schema would also replace the bound messages, so `0` would read "must be a number".
+ */
+const wholeNumber = (notANumber: string, bounds: { min: number; max?: number; default: number }) =>
+  blankIsUnset(
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+$/, { message: notANumber })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(bounds.min, { message: `must be at least ${bounds.min}` })
+          .max(bounds.max ?? Number.MAX_SAFE_INTEGER, { message: `must be at most ${bounds.max ?? Number.MAX_SAFE_INTEGER}` }),
+      )
+      .optional()
+      .transform((value) => value ?? bounds.default),
+  );
 
 /** Operator passwords: long enough to resist guessing; the upper bound keeps argon2's input bounded. */
 export const MIN_PASSWORD_LENGTH = 12;
@@ -84,7 +109,7 @@ export const MAX_PASSWORD_LENGTH = 1024;
 export const DEFAULT_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
 
 const EnvSchema = z.object({
-  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(8080),
+  PORT: wholeNumber('must be a port number', { min: 0, max: 65535, default: 8080 }),
   HOST: optionalString.default('127.0.0.1'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   REDIS_URL: url(['redis:', 'rediss:']),
@@ -97,35 +122,21 @@ const EnvSchema = z.object({
   HERALD_ADMIN_PASSWORD: z
     .string()
     .optional()
-    .transform((value) => (value === '' ? undefined : value))
+    // Blank is unset; otherwise spaces are part of the password, so it is not trimmed.
+    .transform((value) => (value?.trim() === '' ? undefined : value))
     .refine((value) => value === undefined || value.length >= MIN_PASSWORD_LENGTH, {
       message: `must be at least ${MIN_PASSWORD_LENGTH} characters`,
     })
     .refine((value) => value === undefined || value.length <= MAX_PASSWORD_LENGTH, {
       message: `must be at most ${MAX_PASSWORD_LENGTH} characters`,
     }),
-  HERALD_SESSION_TTL_S: emptyIsUnset(
-    z.coerce
-      .number({ error: 'must be seconds' })
-      .int()
-      .min(60)
-      .max(30 * 24 * 3600)
-      .default(12 * 3600),
-  ),
-  HERALD_LOGIN_MAX_FAILURES: emptyIsUnset(z.coerce.number({ error: 'must be a number' }).int().min(1).max(1000).default(5)),
-  HERALD_QUEUE_BACKEND: z
-    .enum(['redis', 'postgres'])
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
+  HERALD_SESSION_TTL_S: wholeNumber('must be seconds', { min: 60, max: 30 * 24 * 3600, default: 12 * 3600 }),
+  HERALD_LOGIN_MAX_FAILURES: wholeNumber('must be a number', { min: 1, max: 1000, default: 5 }),
+  HERALD_QUEUE_BACKEND: blankIsUnset(z.enum(['redis', 'postgres']).optional()),
   HERALD_QUEUE_PREFIX: optionalString.default('herald'),
-  HERALD_MAX_BODY_BYTES: z.coerce
-    .number({ error: 'must be a number of bytes' })
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
+  HERALD_MAX_BODY_BYTES: wholeNumber('must be a number of bytes', { min: 1024, max: 64 * 1024 * 1024, default: 1024 * 1024 }),
   HERALD_RETRY_SCHEDULE: commaList('a number of seconds', seconds),
-  HERALD_DELIVERY_TIMEOUT_MS: z.coerce.number({ error: 'must be milliseconds' }).int().min(100).max(300_000).default(15_000),
+  HERALD_DELIVERY_TIMEOUT_MS: wholeNumber('must be milliseconds', { min: 100, max: 300_000, default: 15_000 }),
   HERALD_OUTBOUND_ALLOWLIST: commaList('an IP address or CIDR', cidr),
   HERALD_HTTPS_ONLY: flag,
   HERALD_TRUSTED_PROXIES: commaList('an IP address or CIDR', cidr),
@@ -133,15 +144,24 @@ const EnvSchema = z.object({
   HERALD_OPERATIONAL_WEBHOOK_SECRET: optionalString.refine((value) => value === undefined || isEndpointSecret(value), {
     message: 'must be a whsec_ secret (base64, 24 to 64 bytes)',
   }),
-  HERALD_ENDPOINT_DISABLE_AFTER_S: z.coerce
-    .number({ error: 'must be seconds' })
-    .int()
-    .min(1)
-    .default(5 * 24 * 3600),
-  HERALD_WORKER_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(20_000).default(1000),
-  HERALD_ENDPOINT_CONCURRENCY: z.coerce.number({ error: 'must be a number' }).int().min(1).max(20_000).default(100),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  HERALD_ENDPOINT_DISABLE_AFTER_S: wholeNumber('must be seconds', { min: 1, default: 5 * 24 * 3600 }),
+  HERALD_WORKER_CONCURRENCY: wholeNumber('must be a number', { min: 1, max: 20_000, default: 1000 }),
+  HERALD_ENDPOINT_CONCURRENCY: wholeNumber('must be a number', { min: 1, max: 20_000, default: 100 }),
+  HERALD_SHUTDOWN_TIMEOUT_MS: wholeNumber('must be milliseconds', { min: 100, max: 600_000, default: 20_000 }),
+  HERALD_METRICS_PORT: blankIsUnset(
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,5}$/, { message: 'must be a port number' })
+      .transform(Number)
+      .pipe(z.number().max(65535, { message: 'must be at most 65535' }))
+      .optional(),
+  ),
+  LOG_LEVEL: blankIsUnset(z.enum(['debug', 'info', 'warn', 'error']).default('info')),
 });
+
+/** Every variable Herald reads; docs and tests walk this list. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape) as (keyof typeof EnvSchema.shape)[];
 
 export type QueueBackendKind = 'redis' | 'postgres';
 
@@ -188,6 +208,10 @@ export interface HeraldConfig {
   trustedProxies: string[];
   /** Larger request bodies are refused with 413. */
   maxBodyBytes: number;
+  /** A graceful stop that takes longer is cut short; PostgreSQL (embedded) is still stopped. */
+  shutdownTimeoutMs: number;
+  /** The standalone worker serves `/metrics` on this port; unset, it serves none (the API always does). */
+  metricsPort: number | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -213,7 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     problems.push('HERALD_OPERATIONAL_WEBHOOK_SECRET: HERALD_OPERATIONAL_WEBHOOK_URL and its secret are set together');
   }
   // The password is never echoed: a problem names the variable only.
-  if (Boolean(env.HERALD_ADMIN_EMAIL?.trim()) !== Boolean(env.HERALD_ADMIN_PASSWORD)) {
+  if (Boolean(env.HERALD_ADMIN_EMAIL?.trim()) !== Boolean(env.HERALD_ADMIN_PASSWORD?.trim())) {
     problems.push(
       env.HERALD_ADMIN_EMAIL?.trim()
         ? 'HERALD_ADMIN_PASSWORD: HERALD_ADMIN_EMAIL is set, so its password must be too'
@@ -255,6 +279,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
     },
     trustedProxies: e.HERALD_TRUSTED_PROXIES ?? [],
     maxBodyBytes: e.HERALD_MAX_BODY_BYTES,
+    shutdownTimeoutMs: e.HERALD_SHUTDOWN_TIMEOUT_MS,
+    metricsPort: e.HERALD_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,4 +1,5 @@
 export {
+  CONFIG_VARIABLES,
   ConfigError,
   DEFAULT_RETRY_SCHEDULE_S,
   type HeraldConfig,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../src';
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -28,6 +28,41 @@ describe('configuration', () => {
 
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
+  });
+
+  // `FOO=` in an env file or a compose `environment:` entry means "the default", for every variable.
+  it.each(CONFIG_VARIABLES)('reads %s empty or blank as unset', (variable) => {
+    const defaults = loadConfig({});
+    expect(loadConfig({ [variable]: '' })).toEqual(defaults);
+    expect(loadConfig({ [variable]: '  ' })).toEqual(defaults);
+  });
+
+  it('knows the variables the issue found reading empty as a value', () => {
+    expect(CONFIG_VARIABLES).toEqual(
+      expect.arrayContaining([
+        'PORT',
+        'HERALD_MAX_BODY_BYTES',
+        'HERALD_DELIVERY_TIMEOUT_MS',
+        'HERALD_ENDPOINT_DISABLE_AFTER_S',
+        'HERALD_WORKER_CONCURRENCY',
+      ]),
+    );
+    expect(loadConfig({ PORT: '' }).port).toBe(8080);
+  });
+
+  it.each([
+    [{ HERALD_WORKER_CONCURRENCY: '0' }, 'HERALD_WORKER_CONCURRENCY: must be at least 1'],
+    [{ HERALD_WORKER_CONCURRENCY: '20001' }, 'HERALD_WORKER_CONCURRENCY: must be at most 20000'],
+    [{ HERALD_WORKER_CONCURRENCY: 'lots' }, 'HERALD_WORKER_CONCURRENCY: must be a number'],
+    [{ HERALD_WORKER_CONCURRENCY: '1.5' }, 'HERALD_WORKER_CONCURRENCY: must be a number'],
+    [{ PORT: '70000' }, 'PORT: must be at most 65535'],
+    [{ PORT: 'eighty' }, 'PORT: must be a port number'],
+    [{ HERALD_MAX_BODY_BYTES: '10' }, 'HERALD_MAX_BODY_BYTES: must be at least 1024'],
+    [{ HERALD_DELIVERY_TIMEOUT_MS: 'soon' }, 'HERALD_DELIVERY_TIMEOUT_MS: must be milliseconds'],
+    [{ HERALD_ENDPOINT_DISABLE_AFTER_S: '0' }, 'HERALD_ENDPOINT_DISABLE_AFTER_S: must be at least 1'],
+    [{ HERALD_METRICS_PORT: 'nine' }, 'HERALD_METRICS_PORT: must be a port number'],
+  ])('says what is wrong with %o', (env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
   });
 
   it('parses the Kafka broker list', () => {
