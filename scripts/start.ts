@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startApiServer } from '@herald/api';
+import { type RunningApi, startApiServer } from '@herald/api';
 import { createLogger, type Logger, loadConfig } from '@herald/core';
 import { bootstrap, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@herald/db';
-import { onShutdownSignal, openServices, runMain } from '@herald/runtime';
-import { startWorker } from '@herald/worker';
+import { assertKafkaReachable } from '@herald/delivery';
+import { onShutdownSignal, openServices, runMain, type Services } from '@herald/runtime';
+import { type RunningWorker, startWorker } from '@herald/worker';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DASHBOARD_DIR = join(ROOT, 'apps/dashboard/dist');
@@ -33,21 +34,32 @@ await runMain(async () => {
     say(`PostgreSQL (embedded) running, data in ${embedded.dataDir}`);
   }
 
+  let services: Services | undefined;
+  let api: RunningApi | undefined;
+  let worker: RunningWorker | undefined;
+  // Stop taking requests, let in-flight jobs finish, then close pools; the database itself goes last (lastly).
+  const stop = async () => {
+    await api?.close();
+    await worker?.close();
+    await services?.close();
+  };
   try {
+    if (config.kafkaBrokers) await assertKafkaReachable(config.kafkaBrokers);
     if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) await buildDashboard(log);
-    const services = await openServices(config, databaseUrl);
+    services = await openServices(config, databaseUrl);
     const db = services.database.db;
     const { generatedRootToken, generatedAdmin } = await bootstrap(db, {
       adminToken: config.adminToken,
       operators: { admin: config.operators.admin },
     });
-    const worker = startWorker({
+    // The port first: a start that cannot listen fails before any worker touches the queue.
+    api = await startApiServer({ config, db, queue: services.queue, dashboardDir: DASHBOARD_DIR });
+    worker = startWorker({
       config,
       db,
       queue: services.queue,
       workQueueStore: { kind: config.queueBackend, redisUrl: config.redisUrl, databaseUrl, prefix: config.queuePrefix },
     });
-    const api = await startApiServer({ config, db, queue: services.queue, dashboardDir: DASHBOARD_DIR });
 
     say(`Herald is running at ${api.url}  (API ${api.url}/api/v1, queue backend: ${config.queueBackend})`);
     if (loopbackAllowed)
@@ -58,17 +70,16 @@ await runMain(async () => {
     if (generatedAdmin) say(`Dashboard login: ${generatedAdmin.email} / ${generatedAdmin.password} (shown once)`);
     else if (config.operators.admin) say(`Dashboard login: ${config.operators.admin.email} (HERALD_ADMIN_PASSWORD)`);
 
-    onShutdownSignal(
-      async () => {
-        // Stop taking requests, let in-flight jobs finish, then close pools, then the database itself.
-        await api.close();
-        await worker.close();
-        await services.close();
+    onShutdownSignal(stop, {
+      deadlineMs: config.shutdownTimeoutMs,
+      lastly: async () => {
         await embedded?.stop();
       },
-      { log: (m) => log.info(m) },
-    );
+      log: (message, fields) => log.info(message, fields),
+    });
   } catch (error) {
+    // Whatever did start is closed before the error is reported, PostgreSQL last.
+    await stop().catch(() => {});
     await embedded?.stop();
     throw error;
   }

@@ -18,13 +18,18 @@ await runMain(async () => {
   });
   if (generatedRootToken) process.stdout.write(`Root API key (shown once, store it now): ${generatedRootToken}\n`);
   if (generatedAdmin) process.stdout.write(`Dashboard login: ${generatedAdmin.email} / ${generatedAdmin.password} (shown once)\n`);
-  const api = await startApiServer({ config, db: services.database.db, queue: services.queue, dashboardDir: DASHBOARD_DIR });
+  const api = await startApiServer({ config, db: services.database.db, queue: services.queue, dashboardDir: DASHBOARD_DIR }).catch(
+    async (error: unknown) => {
+      await services.close();
+      throw error;
+    },
+  );
   log.info('api listening', { url: api.url });
   onShutdownSignal(
     async () => {
       await api.close();
       await services.close();
     },
-    { log: (m) => log.info(m) },
+    { deadlineMs: config.shutdownTimeoutMs, log: (message, fields) => log.info(message, fields) },
   );
 });

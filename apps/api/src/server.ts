@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
-import { HeraldError } from '@herald/core';
+import { HeraldError, StartupError } from '@herald/core';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import type { ApiDeps } from './context';
@@ -42,7 +42,14 @@ export async function startApiServer(deps: ApiDeps): Promise<RunningApi> {
       },
     );
     server.on('clientError', answerUnparsable);
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${deps.config.host}:${deps.config.port}`;
+      if (error.code === 'EADDRINUSE')
+        reject(new StartupError('PORT', `${where} is already in use; stop what listens there or choose another PORT`));
+      else if (error.code === 'EACCES') reject(new StartupError('PORT', `not allowed to listen on ${where}`));
+      else if (error.code === 'EADDRNOTAVAIL') reject(new StartupError('HOST', `${deps.config.host} is not an address of this machine`));
+      else reject(error);
+    });
   });
 }
 

@@ -1,5 +1,6 @@
 import { createLogger, loadConfig } from '@herald/core';
-import { onShutdownSignal, openServices, runMain } from '@herald/runtime';
+import { assertKafkaReachable } from '@herald/delivery';
+import { onShutdownSignal, openServices, runMain, startMetricsServer } from '@herald/runtime';
 import { startWorker } from './worker';
 
 /** `npm run start:worker`: one worker process against external services; run as many as needed. */
@@ -7,14 +8,26 @@ await runMain(async () => {
   const config = loadConfig();
   if (!config.databaseUrl) throw new Error('start:worker needs DATABASE_URL; `npm start` runs the embedded all-in-one default');
   const log = createLogger('worker', config.logLevel);
+  if (config.kafkaBrokers) await assertKafkaReachable(config.kafkaBrokers);
   const services = await openServices(config, config.databaseUrl);
+  // Bound before the worker starts, so a taken HERALD_METRICS_PORT stops the process before it takes any job.
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer({ db: services.database.db, host: config.host, port: config.metricsPort }).catch(
+          async (error: unknown) => {
+            await services.close();
+            throw error;
+          },
+        );
   const worker = startWorker({ config, db: services.database.db, queue: services.queue });
-  log.info('worker started', { queueBackend: config.queueBackend });
+  log.info('worker started', { queueBackend: config.queueBackend, metrics: metrics?.url });
   onShutdownSignal(
     async () => {
       await worker.close();
+      await metrics?.close();
       await services.close();
     },
-    { log: (m) => log.info(m) },
+    { deadlineMs: config.shutdownTimeoutMs, log: (message, fields) => log.info(message, fields) },
   );
 });

@@ -223,6 +223,20 @@ export class ConfigError extends Error {
 }
 
 /**
+ * Start-up met the world and the world said no (port taken, data directory in use, a service
+ * unreachable). `variable` names the setting an operator changes to fix it.
+ */
+export class StartupError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = 'StartupError';
+  }
+}
+
+/**
  * Parses the environment once, at start. Every invalid variable is reported by
  * name in one error, so an operator fixes them all in one go.
  */

@@ -7,6 +7,7 @@ export {
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
   type QueueBackendKind,
+  StartupError,
 } from './config';
 export { ERROR_STATUS, type ErrorBody, type ErrorCode, type FieldError, HeraldError, notFound } from './errors';
 export { ID_PREFIXES, type IdKind, isId, newId } from './ids';
@@ -56,5 +57,6 @@ export {
   PayloadFilter,
   payloadFilterIssues,
 } from './payload-filter';
+export { describeConnectError, describeServiceUrl } from './reachability';
 export { ENDPOINT_TYPES, EndpointRetrySchedule, type EndpointType, EndpointTypeIn } from './schemas/endpoint';
 export { KafkaEndpointSettings, QueueEndpointSettings, valueAtPath } from './schemas/endpoint-settings';

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { StartupError } from '@herald/core';
 import postgres from 'postgres';
 
 const run = promisify(execFile);
@@ -53,6 +54,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const bin = await binaries();
   const owner = await clusterOwner();
   await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
+  const release = await claimDataDir(options.dataDir);
+  try {
+    return await startClaimed(options, bin, owner, release);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function startClaimed(
+  options: EmbeddedPostgresOptions,
+  bin: { initdb: string; pgCtl: string },
+  owner: { uid: number; gid: number } | undefined,
+  release: () => Promise<void>,
+): Promise<EmbeddedPostgresHandle> {
   const clusterDir = join(options.dataDir, 'postgres');
   const password = await clusterPassword(options.dataDir);
   const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
@@ -79,6 +95,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   // A previous run killed with -9 leaves its server running; stop it so this run owns the cluster.
+  // (A live Herald owning it was refused above by claimDataDir, so this server is an orphan.)
   const status = await run(bin.pgCtl, ['status', '-D', clusterDir], asOwner).then(
     () => 'running',
     () => 'stopped',
@@ -110,10 +127,52 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `${serverUrl}/${database}`,
     dataDir: clusterDir,
     stop: () => {
-      stopped ??= run(bin.pgCtl, ['stop', '-D', clusterDir, '-m', 'fast', '-w', '-t', '30'], asOwner).then(() => undefined);
+      stopped ??= run(bin.pgCtl, ['stop', '-D', clusterDir, '-m', 'fast', '-w', '-t', '30'], asOwner).then(release);
       return stopped;
     },
   };
+}
+
+/**
+ * One Herald per data directory. `herald.pid` names the process that owns it; a
+ * second start finds it alive and refuses, instead of taking the cluster over
+ * (which would stop the first one's database under it). A pid that is gone, or
+ * now belongs to something other than Node, is a crash's leftover and is replaced.
+ */
+async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = join(dataDir, 'herald.pid');
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      await writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
+      return async () => {
+        const owner = await readFile(file, 'utf8').catch(() => '');
+        if (Number(owner.trim()) === process.pid) await rm(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (holder > 0 && holder !== process.pid && (await isLiveNode(holder))) {
+      throw new StartupError(
+        'HERALD_DATA_DIR',
+        `${dataDir} is in use by a running Herald (pid ${holder}); stop that one first, or give this one another HERALD_DATA_DIR`,
+      );
+    }
+    await rm(file, { force: true });
+  }
+  throw new StartupError('HERALD_DATA_DIR', `could not claim ${dataDir}: another process keeps claiming it`);
+}
+
+async function isLiveNode(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: alive, but another user's; treat as held rather than guess.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // After a reboot the pid may name an unrelated process; Herald runs in Node.
+  const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return command === undefined || /node|tsx/.test(command);
 }
 
 export async function createDatabaseIfMissing(maintenanceUrl: string, name: string, template?: string): Promise<void> {

@@ -219,4 +219,5 @@ export {
   type TableWriters,
   tableWriters,
 } from './queries/streams';
+export { assertDatabaseReachable } from './reachability';
 export * as schema from './schema';

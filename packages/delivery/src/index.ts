@@ -1,4 +1,4 @@
-export { createKafkaPublisher, type KafkaClusterSettings, type KafkaPublisher, type KafkaRecord } from './kafka';
+export { assertKafkaReachable, createKafkaPublisher, type KafkaClusterSettings, type KafkaPublisher, type KafkaRecord } from './kafka';
 export {
   type AddressVetter,
   createAddressVetter,

@@ -1,5 +1,6 @@
 import { connect as connectTcp, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { describeConnectError, StartupError } from '@herald/core';
 import { CompressionTypes, type IHeaders, type ISocketFactory, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
 import { type AddressVetter, guardedLookup, RefusedAddressError, refusedSocket } from './outbound';
 import type { AddressPolicy } from './ssrf';
@@ -181,4 +182,27 @@ function guardedSocketFactory(policy: AddressPolicy, vet: AddressVetter): ISocke
       );
     return connectTcp({ host, port, lookup }, onConnect);
   };
+}
+
+/**
+ * At start, with KAFKA_BROKERS set: one metadata round trip, few retries. A broker
+ * list that answers nothing is reported once, by name, instead of turning every
+ * Kafka delivery into a failed attempt.
+ */
+export async function assertKafkaReachable(brokers: string[]): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'herald-start',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1000 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (error) {
+    throw new StartupError('KAFKA_BROKERS', `cannot reach a Kafka broker at ${brokers.join(',')}: ${describeConnectError(error)}`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }

@@ -1,4 +1,4 @@
-import type { QueueBackendKind } from '@herald/core';
+import { describeConnectError, describeServiceUrl, type QueueBackendKind, StartupError } from '@herald/core';
 import { createPostgresBackend, type Job, Queue, runMigrations, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -46,13 +46,31 @@ export interface QueueRuntime {
 
 /** Creates BullMQ's tables when the postgres backend is chosen; idempotent and lock-protected by BullMQ. */
 export async function prepareQueueStore(settings: QueueSettings): Promise<void> {
-  if (settings.kind !== 'postgres') return;
+  if (settings.kind === 'redis') return await assertRedisReachable(requireUrl(settings.redisUrl, 'REDIS_URL'));
   const client = new pg.Client({ connectionString: requireUrl(settings.databaseUrl, 'DATABASE_URL') });
   await client.connect();
   try {
     await runMigrations(client);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * One connection attempt, no retries: at start an unreachable Redis is a
+ * configuration problem to report once, not an outage to ride out (the runtime's
+ * own connections reconnect, with back-off, once Herald is running).
+ */
+async function assertRedisReachable(url: string): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {}); // the failure surfaces through connect()
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    throw new StartupError('REDIS_URL', `cannot reach Redis at ${describeServiceUrl(url)}: ${describeConnectError(error)}`);
+  } finally {
+    probe.disconnect();
   }
 }
 

@@ -6,8 +6,11 @@ export {
   messagesIngested,
   metricsRegistry,
   observeDelivery,
+  QUEUE_DEPTH_REFRESH_MS,
   queueDepthGauge,
+  queueDepthRefreshed,
   renderMetrics,
 } from './metrics';
-export { onShutdownSignal, runMain } from './process';
+export { type MetricsServer, startMetricsServer } from './metrics-server';
+export { onShutdownSignal, runMain, type ShutdownOptions } from './process';
 export { openServices, type Services } from './services';

@@ -3,9 +3,12 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Herald's Prometheus metrics. One registry per process: the API and the
- * worker count into it, and whoever serves `/metrics` renders it. Queue depth
- * is read from the database at scrape time (renderMetrics), so it is the same
- * whichever process answers.
+ * worker count into it, and whoever serves `/metrics` (the API, and a worker
+ * given HERALD_METRICS_PORT) renders it. Queue depth is read from the database
+ * in the background, every QUEUE_DEPTH_REFRESH_MS, not per scrape: counting
+ * deliveries and messages grows with the tables, and a scrape must cost the same
+ * at 10 M rows as at 10 k. The gauges are therefore up to that interval stale;
+ * herald_queue_depth_refreshed_timestamp_seconds says how stale.
  */
 export const metricsRegistry = new Registry();
 
@@ -39,7 +42,7 @@ export const circuitTransitions = new Counter({
 
 export const queueDepthGauge = new Gauge({
   name: 'herald_queue_depth',
-  help: 'Work not done yet, read from the database at scrape time: deliveries by status and undispatched messages',
+  help: 'Work not done yet, read from the database in the background (see herald_queue_depth_refreshed_timestamp_seconds): deliveries by status and undispatched messages',
   labelNames: ['queue'] as const,
   registers: [metricsRegistry],
 });
@@ -56,12 +59,53 @@ export function observeDelivery(
 
 export const METRICS_CONTENT_TYPE = metricsRegistry.contentType;
 
-/** The exposition text, with the queue-depth gauges refreshed from `db` first. */
+export const queueDepthRefreshed = new Gauge({
+  name: 'herald_queue_depth_refreshed_timestamp_seconds',
+  help: 'When herald_queue_depth was last read from the database (Unix time); 0 before the first read',
+  registers: [metricsRegistry],
+});
+
+/** How often the queue-depth gauges are re-read: their staleness bound. */
+export const QUEUE_DEPTH_REFRESH_MS = 15_000;
+
+interface DepthRefresh {
+  first: Promise<void>;
+  timer: NodeJS.Timeout;
+}
+
+const refreshes = new WeakMap<Database, DepthRefresh>();
+
+async function refreshQueueDepth(db: Database): Promise<void> {
+  try {
+    const depth = await queueDepth(db);
+    queueDepthGauge.set({ queue: 'deliveries_pending' }, depth.deliveries.pending);
+    queueDepthGauge.set({ queue: 'deliveries_failed' }, depth.deliveries.failed);
+    queueDepthGauge.set({ queue: 'deliveries_sending' }, depth.deliveries.sending);
+    queueDepthGauge.set({ queue: 'messages_undispatched' }, depth.undispatched);
+    queueDepthRefreshed.set(Date.now() / 1000);
+  } catch {
+    // The database is away: the gauges keep their last values and the timestamp shows their age.
+  }
+}
+
+/**
+ * Starts the background refresh for `db` on the first scrape (a process that is
+ * never scraped never counts); that scrape waits for the first read, later ones
+ * read the gauges only. The timer does not keep the process alive.
+ */
+function ensureQueueDepthRefresh(db: Database): DepthRefresh {
+  let refresh = refreshes.get(db);
+  if (!refresh) {
+    const timer = setInterval(() => void refreshQueueDepth(db), QUEUE_DEPTH_REFRESH_MS);
+    timer.unref();
+    refresh = { first: refreshQueueDepth(db), timer };
+    refreshes.set(db, refresh);
+  }
+  return refresh;
+}
+
+/** The exposition text; no query runs per scrape (see the module comment). */
 export async function renderMetrics(db: Database): Promise<string> {
-  const depth = await queueDepth(db);
-  queueDepthGauge.set({ queue: 'deliveries_pending' }, depth.deliveries.pending);
-  queueDepthGauge.set({ queue: 'deliveries_failed' }, depth.deliveries.failed);
-  queueDepthGauge.set({ queue: 'deliveries_sending' }, depth.deliveries.sending);
-  queueDepthGauge.set({ queue: 'messages_undispatched' }, depth.undispatched);
+  await ensureQueueDepthRefresh(db).first;
   return metricsRegistry.metrics();
 }

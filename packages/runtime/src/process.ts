@@ -1,14 +1,15 @@
-import { ConfigError } from '@herald/core';
+import { ConfigError, StartupError } from '@herald/core';
 
 /**
- * Runs a process entry point. A configuration error prints its message (which
- * names the variable) and exits 1; no stack trace reaches an operator's terminal.
+ * Runs a process entry point. A configuration or start-up error prints its
+ * message (which names the variable) once and exits 1; no stack trace reaches
+ * an operator's terminal.
  */
 export async function runMain(main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof StartupError) {
       process.stderr.write(`herald: ${error.message}\n`);
     } else {
       process.stderr.write(`herald: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -18,29 +19,65 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
   }
 }
 
+export interface ShutdownOptions {
+  /** Past this, `stop` is abandoned; `lastly` still runs. */
+  deadlineMs?: number;
+  /** Runs after `stop`, whether it finished, failed or overran: what must never be left behind (embedded PostgreSQL). */
+  lastly?: () => Promise<void>;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
 /**
- * Ordered shutdown on SIGINT/SIGTERM: `stop` runs once and closes things in
- * its own order; past the deadline, or on a second signal, the process exits anyway.
+ * Ordered shutdown on SIGINT/SIGTERM. One signal starts it; `stop` runs once
+ * and closes things in its own order, then `lastly`, then the process exits.
+ *
+ * A second signal while stopping is not a new request: Ctrl-C in a terminal
+ * reaches every process of the foreground group, and wrappers (npm, tsx) relay
+ * the same signal to their child again, so one keypress arrives two or three
+ * times within milliseconds. Exiting on it would skip `lastly` and leave
+ * PostgreSQL running. The deadline is what bounds a stop that hangs.
  */
-export function onShutdownSignal(stop: () => Promise<void>, options: { deadlineMs?: number; log?: (m: string) => void } = {}): void {
+export function onShutdownSignal(stop: () => Promise<void>, options: ShutdownOptions = {}): void {
   let stopping = false;
+  let repeats = 0;
+  const finish = async (code: number) => {
+    try {
+      await options.lastly?.();
+    } catch (error) {
+      options.log?.('final shutdown step failed', { error: error instanceof Error ? error.message : String(error) });
+      code = 1;
+    }
+    process.exit(code);
+  };
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) {
-      options.log?.(`${signal} again: exiting now`);
-      process.exit(130);
+      // Logged once: a relayed signal is expected, not news.
+      if (repeats++ === 0) options.log?.('already shutting down; signal ignored', { signal });
+      return;
     }
     stopping = true;
-    options.log?.(`${signal}: shutting down`);
+    const deadlineMs = options.deadlineMs ?? 20_000;
+    options.log?.('shutting down', { signal, deadlineMs });
+    let settled = false;
     const deadline = setTimeout(() => {
-      options.log?.('shutdown deadline passed: exiting');
-      process.exit(1);
-    }, options.deadlineMs ?? 20_000);
-    deadline.unref();
+      if (settled) return;
+      settled = true;
+      options.log?.('shutdown deadline passed: stopping what remains', { deadlineMs });
+      void finish(1);
+    }, deadlineMs);
     stop().then(
-      () => process.exit(0),
+      () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        void finish(0);
+      },
       (error: unknown) => {
-        options.log?.(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        options.log?.('shutdown failed', { error: error instanceof Error ? error.message : String(error) });
+        void finish(1);
       },
     );
   };

@@ -1,5 +1,5 @@
 import type { HeraldConfig } from '@herald/core';
-import { connectDatabase, type DatabaseHandle, migrateDatabase } from '@herald/db';
+import { assertDatabaseReachable, connectDatabase, type DatabaseHandle, migrateDatabase } from '@herald/db';
 import { createQueueRuntime, prepareQueueStore, type QueueRuntime } from '@herald/queue';
 
 export interface Services {
@@ -13,6 +13,8 @@ export interface Services {
  * migrated, the queue store ready, a connection pool and the queue runtime.
  */
 export async function openServices(config: HeraldConfig, databaseUrl: string): Promise<Services> {
+  // Each check fails once, naming its variable; nothing is opened that would then need closing.
+  await assertDatabaseReachable(databaseUrl);
   await migrateDatabase(databaseUrl);
   const queueSettings = {
     kind: config.queueBackend,
