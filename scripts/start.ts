@@ -1,15 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type RunningApi, startApiServer } from '@herald/api';
-import { createLogger, type Logger, loadConfig } from '@herald/core';
+import { createLogger, installRoot, type Logger, loadConfig } from '@herald/core';
 import { bootstrap, type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@herald/db';
 import { assertKafkaReachable } from '@herald/delivery';
 import { onShutdownSignal, openServices, runMain, type Services } from '@herald/runtime';
 import { type RunningWorker, startWorker } from '@herald/worker';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = installRoot(import.meta.url);
 const DASHBOARD_DIR = join(ROOT, 'apps/dashboard/dist');
 
 /**
@@ -27,23 +26,34 @@ await runMain(async () => {
   if (loopbackAllowed) config.delivery.outboundAllowlist = ['127.0.0.0/8', '::1/128'];
 
   let embedded: EmbeddedPostgresHandle | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
-    databaseUrl = embedded.url;
-    say(`PostgreSQL (embedded) running, data in ${embedded.dataDir}`);
-  }
-
   let services: Services | undefined;
   let api: RunningApi | undefined;
   let worker: RunningWorker | undefined;
+  let starting: Promise<void> | undefined;
   // Stop taking requests, let in-flight jobs finish, then close pools; the database itself goes last (lastly).
   const stop = async () => {
+    await starting?.catch(() => {});
     await api?.close();
     await worker?.close();
     await services?.close();
   };
-  try {
+  // Listening from the first moment: a Ctrl-C while Herald starts (or right as the banner
+  // appears) is a graceful stop too, never the default action that would orphan PostgreSQL.
+  onShutdownSignal(stop, {
+    deadlineMs: config.shutdownTimeoutMs,
+    lastly: async () => {
+      await embedded?.stop();
+    },
+    log: (message, fields) => log.info(message, fields),
+  });
+
+  starting = (async () => {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+      databaseUrl = embedded.url;
+      say(`PostgreSQL (embedded) running, data in ${embedded.dataDir}`);
+    }
     if (config.kafkaBrokers) await assertKafkaReachable(config.kafkaBrokers);
     if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) await buildDashboard(log);
     services = await openServices(config, databaseUrl);
@@ -69,16 +79,13 @@ await runMain(async () => {
     else say('Root API key: the one printed on first start (set HERALD_ADMIN_TOKEN to register a key you choose)');
     if (generatedAdmin) say(`Dashboard login: ${generatedAdmin.email} / ${generatedAdmin.password} (shown once)`);
     else if (config.operators.admin) say(`Dashboard login: ${config.operators.admin.email} (HERALD_ADMIN_PASSWORD)`);
+  })();
 
-    onShutdownSignal(stop, {
-      deadlineMs: config.shutdownTimeoutMs,
-      lastly: async () => {
-        await embedded?.stop();
-      },
-      log: (message, fields) => log.info(message, fields),
-    });
+  try {
+    await starting;
   } catch (error) {
     // Whatever did start is closed before the error is reported, PostgreSQL last.
+    starting = undefined;
     await stop().catch(() => {});
     await embedded?.stop();
     throw error;

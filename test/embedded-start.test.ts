@@ -108,8 +108,13 @@ describe('npm start (embedded default)', () => {
     });
     const [code] = await once(child, 'exit');
     expect(code).toBe(1);
-    expect(stderr).toMatch(/PORT: /);
-    expect(stderr).toMatch(/HERALD_QUEUE_BACKEND: is "redis" but REDIS_URL is not set/);
+    // One log line, in the log's format (JSON), naming every bad variable.
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as { level: string; msg: string; problems: string[] };
+    expect(line.level).toBe('fatal');
+    expect(line.problems).toContainEqual(expect.stringMatching(/^PORT: /));
+    expect(line.problems).toContain('HERALD_QUEUE_BACKEND: is "redis" but REDIS_URL is not set');
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -6,13 +6,14 @@ import { createPayloadSchemaChecker } from '@herald/db';
 import { createDispatcher } from '@herald/services';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApiDeps, ApiEnv } from './context';
 import { toErrorResponse, validationError } from './errors';
 import { createAuthenticator } from './middleware/auth';
 import { idempotency } from './middleware/idempotency';
 import { checkedJsonBody } from './middleware/json-body';
-import { refuseNulInUrl, requestId } from './middleware/request-id';
+import { refuseNulInUrl, requestContext } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
 import { documentApi } from './openapi-docs';
 import { createRouteTable, withoutTrailingSlash } from './route-table';
@@ -63,7 +64,7 @@ export function createApp(appDeps: ApiDeps) {
   });
 
   app.use('*', securityHeaders);
-  app.use('*', requestId);
+  app.use('*', requestContext(log));
   app.use('/api/*', refuseNulInUrl);
   const tooLarge = () => new HeraldError('payload_too_large', `request body exceeds ${deps.config.maxBodyBytes} bytes`);
   const countingLimit = bodyLimit({
@@ -146,8 +147,9 @@ export function createApp(appDeps: ApiDeps) {
   });
   if (deps.dashboardDir) mountDashboard(app, deps.dashboardDir);
 
-  app.notFound((c) => toErrorResponse(new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, log.error));
-  app.onError((error, c) => toErrorResponse(error, c, log.error));
+  const logOf = (c: Context<ApiEnv>) => c.get('log') ?? log;
+  app.notFound((c) => toErrorResponse(new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, logOf(c).error));
+  app.onError((error, c) => toErrorResponse(error, c, logOf(c).error));
   return Object.assign(app, { dispatcher: deps.dispatcher! });
 }
 

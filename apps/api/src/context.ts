@@ -1,4 +1,4 @@
-import type { HeraldConfig } from '@herald/core';
+import type { HeraldConfig, Logger } from '@herald/core';
 import type { Database } from '@herald/db';
 import type { QueueRuntime } from '@herald/queue';
 import type { Dispatcher } from '@herald/services';
@@ -39,6 +39,8 @@ export interface ApiDeps {
 export interface ApiEnv {
   Variables: {
     requestId: string;
+    /** The process's logger with this request's id bound. */
+    log: Logger;
     principal: Principal;
     /**
      * Whether the credential of this request is still good (not revoked, signed

@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
-import { createLogger, loadConfig } from '@herald/core';
+import { join } from 'node:path';
+import { createLogger, installRoot, loadConfig } from '@herald/core';
 import { bootstrap } from '@herald/db';
 import { onShutdownSignal, openServices, runMain } from '@herald/runtime';
 import { startApiServer } from './server';
 
-const DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+const DASHBOARD_DIR = join(installRoot(import.meta.url), 'apps/dashboard/dist');
 
 /** `npm run start:api`: the API alone, against external services. */
 await runMain(async () => {
@@ -24,7 +24,6 @@ await runMain(async () => {
       throw error;
     },
   );
-  log.info('api listening', { url: api.url });
   onShutdownSignal(
     async () => {
       await api.close();
@@ -32,4 +31,6 @@ await runMain(async () => {
     },
     { deadlineMs: config.shutdownTimeoutMs, log: (message, fields) => log.info(message, fields) },
   );
+  // Announced once a signal is handled: whoever waits for this line may stop the process at once.
+  log.info('api listening', { url: api.url });
 });

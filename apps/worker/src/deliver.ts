@@ -99,7 +99,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     } catch (error) {
       // Nothing was recorded. A claimed delivery comes back when its lease runs out (the sweeper);
       // one not yet claimed is simply still due: queue it again shortly.
-      log.warn('delivery not completed; it will be tried again', { endpointId, error: errorText(error) });
+      const messageId = 'claim' in item ? item.claim.delivery.messageId : undefined;
+      log
+        .child({ deliveryId, endpointId, ...(messageId ? { messageId } : {}) })
+        .warn('delivery not completed; it will be tried again', { error: errorText(error) });
       if (!('claim' in item)) {
         const due = Date.now() + ERROR_RETRY_MS;
         await queue

@@ -21,7 +21,6 @@ await runMain(async () => {
           },
         );
   const worker = startWorker({ config, db: services.database.db, queue: services.queue });
-  log.info('worker started', { queueBackend: config.queueBackend, metrics: metrics?.url });
   onShutdownSignal(
     async () => {
       await worker.close();
@@ -30,4 +29,6 @@ await runMain(async () => {
     },
     { deadlineMs: config.shutdownTimeoutMs, log: (message, fields) => log.info(message, fields) },
   );
+  // Announced once a signal is handled: whoever waits for this line may stop the process at once.
+  log.info('worker started', { queueBackend: config.queueBackend, metrics: metrics?.url });
 });

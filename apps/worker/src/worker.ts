@@ -1,5 +1,5 @@
 import type { HeraldConfig } from '@herald/core';
-import { createLogger } from '@herald/core';
+import { createLogger, createRepeatedLog } from '@herald/core';
 import type { Database } from '@herald/db';
 import { createAddressPolicy, createAddressVetter, createKafkaPublisher, createWebhookSender, type WebhookSender } from '@herald/delivery';
 import { type AnyWorker, createWorkQueuePublisher, type QueueRuntime, type QueueSettings } from '@herald/queue';
@@ -96,9 +96,13 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     queue.work('operational', (event) => sendOperationalEvent({ config, db, sender }, event), { concurrency: 5 }),
     queue.work('replay', (payload, job) => runReplayTask({ db, queue, log }, payload, job), { concurrency: 2 }),
   ];
+  const repeated = createRepeatedLog(log);
   for (const worker of workers) {
     worker.on('failed', (job, error) => log.warn('job failed', { queue: worker.name, jobId: job?.id, error: error.message }));
-    worker.on('error', (error) => log.error('worker error', { queue: worker.name, error: error.message }));
+    // While the queue store is away this fires on every poll: once per interval, with a count.
+    worker.on('error', (error) =>
+      repeated.error(`${worker.name}:${error.message}`, 'worker error', { queue: worker.name, error: error.message }),
+    );
   }
   const sweeper = startSweeper(db, queue, log, deps.sweeper ?? DEFAULT_SWEEPER);
   return {
@@ -112,6 +116,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
       if (!deps.sender) await sender.close();
       await kafka.close();
       await workQueues.close();
+      repeated.flush();
     },
   };
 }

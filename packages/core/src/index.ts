@@ -12,6 +12,7 @@ export {
 export { ERROR_STATUS, type ErrorBody, type ErrorCode, type FieldError, HeraldError, notFound } from './errors';
 export { ID_PREFIXES, type IdKind, isId, newId } from './ids';
 export { createLogger, type Logger } from './logger';
+export { createRepeatedLog, type RepeatedLog, type RepeatedLogOptions } from './repeated-log';
 export { ApplicationIn, type ApplicationOut, ApplicationPatch } from './schemas/application';
 export { type ListPage, ListQuery, Metadata, Name, NameList, noNul, RatePerSecond, Text, Uid } from './schemas/common';
 export {
@@ -48,6 +49,7 @@ export { digestToken, newApiToken, newSessionToken, SESSION_TOKEN_PREFIX, tokenH
 // Endpoint payload filters (Herald extension).
 
 export { exactNumber, inspectJsonText, type JsonTextProblem } from './json-text';
+export { installRoot } from './install-root';
 export {
   type JsonValue,
   MAX_FILTER_CONDITIONS,

@@ -1,16 +1,65 @@
-type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+import { writeSync } from 'node:fs';
+import pino, { type DestinationStream } from 'pino';
 
-export type Logger = Record<Level, (message: string, fields?: Record<string, unknown>) => void>;
+type Level = 'debug' | 'info' | 'warn' | 'error';
+type Fields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: Fields): void;
+  info(message: string, fields?: Fields): void;
+  warn(message: string, fields?: Fields): void;
+  error(message: string, fields?: Fields): void;
+  /** The process is about to exit because of this. */
+  fatal(message: string, fields?: Fields): void;
+  /** Every line of the child carries `bindings` (a request id, a message id, a delivery id). */
+  child(bindings: Fields): Logger;
+}
 
 /**
- * One JSON line per event on stderr, so stdout stays free for what a person
- * must read (the URL, the one-time root key).
+ * Synchronous, so a line written just before process.exit() (a start-up failure, the
+ * last shutdown step) is not lost in a buffer; a failed write (the terminal is gone,
+ * EIO/EPIPE) drops the line instead of throwing into whatever was logging.
  */
-export function createLogger(name: string, level: Level = 'info'): Logger {
-  const write = (at: Level) => (message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[at] < ORDER[level]) return;
-    process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level: at, name, message, ...fields })}\n`);
+const stderr: DestinationStream = {
+  write(line: string) {
+    try {
+      writeSync(2, line);
+    } catch {
+      // nowhere left to report it
+    }
+  },
+};
+
+/**
+ * One JSON line per event (pino), on stderr, so stdout stays free for what a
+ * person must read (the URL, the one-time root key). Fields: level (a name),
+ * time (ISO 8601), name (api, worker, herald), msg, then the event's own.
+ */
+export function createLogger(name: string, level: Level = 'info', destination?: DestinationStream): Logger {
+  const root = pino(
+    {
+      name,
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination ?? stderr,
+  );
+  return wrap(root);
+}
+
+function wrap(target: pino.Logger): Logger {
+  const at = (level: Level | 'fatal') => (message: string, fields?: Fields) => {
+    if (fields) target[level](fields, message);
+    else target[level](message);
   };
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    child: (bindings) => wrap(target.child(bindings)),
+  };
 }

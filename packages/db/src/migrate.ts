@@ -1,9 +1,10 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { installRoot } from '@herald/core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+export const MIGRATIONS_FOLDER = join(installRoot(import.meta.url), 'drizzle');
 
 /** Arbitrary constant: serializes processes that start at the same moment. */
 const MIGRATION_LOCK = 7_307_001;

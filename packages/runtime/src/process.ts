@@ -1,4 +1,4 @@
-import { ConfigError, StartupError } from '@herald/core';
+import { ConfigError, createLogger, StartupError } from '@herald/core';
 
 /**
  * Runs a process entry point. A configuration or start-up error prints its
@@ -6,14 +6,25 @@ import { ConfigError, StartupError } from '@herald/core';
  * an operator's terminal.
  */
 export async function runMain(main: () => Promise<void>): Promise<void> {
+  // The terminal may close before Herald finishes stopping (the shell's npm exits first and the
+  // terminal hangs up): a failed write to it must not crash the stop half-way, PostgreSQL still up.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
   try {
     await main();
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StartupError) {
-      process.stderr.write(`herald: ${error.message}\n`);
+    // In the log's one format, once; the message names the variable to change.
+    const log = createLogger('herald');
+    if (error instanceof ConfigError) {
+      log.fatal(`invalid configuration: ${error.problems.join('; ')}`, { problems: error.problems });
+    } else if (error instanceof StartupError) {
+      log.fatal(error.message, { variable: error.variable });
     } else {
-      process.stderr.write(`herald: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      const message = error instanceof Error ? error.message : String(error);
+      log.fatal(
+        `failed to start: ${message}`,
+        process.env.LOG_LEVEL === 'debug' && error instanceof Error ? { stack: error.stack } : undefined,
+      );
     }
     process.exit(1);
   }
@@ -36,6 +47,9 @@ export interface ShutdownOptions {
  * the same signal to their child again, so one keypress arrives two or three
  * times within milliseconds. Exiting on it would skip `lastly` and leave
  * PostgreSQL running. The deadline is what bounds a stop that hangs.
+ *
+ * SIGHUP (the terminal closed) is a stop request too; its default action would
+ * kill the process mid-stop when the terminal goes away first.
  */
 export function onShutdownSignal(stop: () => Promise<void>, options: ShutdownOptions = {}): void {
   let stopping = false;
@@ -83,4 +97,5 @@ export function onShutdownSignal(stop: () => Promise<void>, options: ShutdownOpt
   };
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
+  process.on('SIGHUP', handle);
 }

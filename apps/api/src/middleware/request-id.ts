@@ -1,18 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { HeraldError } from '@herald/core';
+import { HeraldError, type Logger } from '@herald/core';
 import { createMiddleware } from 'hono/factory';
 import type { ApiEnv } from '../context';
 
 const INCOMING = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Every response names its request, so a user's report can be matched to a log line. */
-export const requestId = createMiddleware<ApiEnv>(async (c, next) => {
-  const incoming = c.req.header('x-request-id');
-  const id = incoming && INCOMING.test(incoming) ? incoming : `req_${randomBytes(12).toString('base64url')}`;
-  c.set('requestId', id);
-  c.header('x-request-id', id);
-  await next();
-});
+/**
+ * Every response names its request, and every log line written while serving it
+ * carries the same id (`c.var.log`), so a user's report can be matched to the logs.
+ */
+export const requestContext = (log: Logger) =>
+  createMiddleware<ApiEnv>(async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const id = incoming && INCOMING.test(incoming) ? incoming : `req_${randomBytes(12).toString('base64url')}`;
+    c.set('requestId', id);
+    c.set('log', log.child({ requestId: id }));
+    c.header('x-request-id', id);
+    await next();
+  });
 
 /**
  * No NUL byte in a path or query: PostgreSQL cannot store or compare one, and

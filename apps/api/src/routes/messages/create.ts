@@ -60,6 +60,8 @@ export function registerCreateMessage(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
     });
     if (!row) throw new HeraldError('conflict', `a message with eventId "${input.eventId}" already exists in this application`);
     messagesIngested.inc();
+    // Debug only (ingest's hot path); with it on, a request id leads to its message id.
+    c.get('log').debug('message accepted', { messageId: row.id, appId: application.id, eventType: input.eventType });
     deps.dispatcher?.schedule({ id: row.id, deliverAt: row.deliverAt });
     return c.json(messageOut(row, c.req.valid('query').with_content ?? true), 202);
   });
