@@ -63,12 +63,16 @@ export async function prepareQueueStore(settings: QueueSettings): Promise<void> 
  */
 async function assertRedisReachable(url: string): Promise<void> {
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {}); // the failure surfaces through connect()
+  // connect() rejects with "Connection is closed"; the socket's own error says why.
+  let cause: unknown;
+  probe.on('error', (error) => {
+    cause ??= error;
+  });
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new StartupError('REDIS_URL', `cannot reach Redis at ${describeServiceUrl(url)}: ${describeConnectError(error)}`);
+    throw new StartupError('REDIS_URL', `cannot reach Redis at ${describeServiceUrl(url)}: ${describeConnectError(cause ?? error)}`);
   } finally {
     probe.disconnect();
   }
