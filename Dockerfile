@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 #
 # Herald API and worker image. One image, two commands:
-#   npm run start:api      (default)
-#   npm run start:worker   (docker-compose.yml overrides the command)
-# The API and worker run their TypeScript with tsx (no compile step), so tsx, a
-# root devDependency, must be in the final image: there is no `--omit=dev` here.
+#   node --enable-source-maps dist/server/api.js      (default)
+#   node --enable-source-maps dist/server/worker.js   (docker-compose.yml overrides the command)
+# Both run JavaScript compiled at build time (scripts/build-server.mjs): no tsx, no
+# TypeScript and no devDependencies in the final image. Checked without a Docker engine by
+# test/container-build.test.ts; docs/operations.md, "Container image".
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -19,54 +20,51 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_AUDIT=false
 WORKDIR /app
 
-# ---- manifests: only what npm ci reads, so dependency layers stay cached -------
-# A new workspace must be listed here too, or npm ci will not link it into node_modules.
-FROM base AS manifests
-COPY package.json package-lock.json ./
-COPY apps/api/package.json apps/api/
-COPY apps/dashboard/package.json apps/dashboard/
-COPY apps/worker/package.json apps/worker/
-COPY packages/core/package.json packages/core/
-COPY packages/db/package.json packages/db/
-COPY packages/queue/package.json packages/queue/
-COPY packages/runtime/package.json packages/runtime/
+# ---- prune: which workspaces the image needs, derived from the repository ------
+# turbo prune follows the workspace dependency graph from the three apps and writes
+# their manifests (json/) and a lockfile for them alone, so a new workspace one of
+# them depends on is included without anyone listing it here.
+FROM base AS prune
+COPY . .
+RUN npx --yes "turbo@$(node -p 'require("./package.json").devDependencies.turbo')" \
+      prune @herald/api @herald/worker @herald/dashboard --docker --out-dir /prune
 
-# ---- build: every workspace's dependencies, then the dashboard (Vite) ----------
+# ---- manifests: only what npm ci reads, so dependency layers stay cached -------
+FROM base AS manifests
+COPY --from=prune /prune/json/ ./
+# The root postinstall (node scripts/patch-dependencies.mjs) runs during npm ci.
+COPY scripts ./scripts
+
+# ---- build: every workspace's dependencies, then the dashboard and the server bundles
 FROM manifests AS build
 RUN --mount=type=cache,target=/root/.npm npm ci
 COPY . .
 RUN npm run build
 
-# ---- runtime-deps: the API and worker workspaces plus the root's packages -----
+# ---- runtime-deps: production dependencies of the API and worker workspaces ----
 # The dashboard's React/MUI/Vite tree is only needed to build dist/, so it is left
-# out; --include-workspace-root keeps the root devDependencies (tsx among them).
+# out; --include-workspace-root runs the root postinstall (the postgres patch).
 FROM manifests AS runtime-deps
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --include-workspace-root --workspace @herald/api --workspace @herald/worker
+    npm ci --omit=dev --include-workspace-root --workspace @herald/api --workspace @herald/worker
 
 # ---- runtime -------------------------------------------------------------------
 FROM base AS runtime
-# npm runs scripts with /bin/sh (dash), which does not exec the command: on
-# `docker stop` npm forwards SIGTERM to dash, dash dies, tsx never sees it and npm
-# exits at once, so the graceful shutdown is skipped. bash execs the command, so
-# SIGTERM reaches the app and npm waits for it to finish shutting down.
-ENV NPM_CONFIG_SCRIPT_SHELL=/bin/bash \
-    NODE_ENV=production \
+ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     HERALD_DATA_DIR=/var/lib/herald
-# Only `npm start` (embedded PostgreSQL) writes under HERALD_DATA_DIR; start:api and
-# start:worker use DATABASE_URL. It exists and belongs to `node` so either works.
+# Only the all-in-one dist/server/start.js (embedded PostgreSQL) writes under
+# HERALD_DATA_DIR; api.js and worker.js use DATABASE_URL. It exists and belongs to
+# `node` so either works.
 RUN mkdir -p /var/lib/herald && chown node:node /var/lib/herald
-# Root-owned and read-only to the app: the process needs to write only to /tmp
-# (tsx's cache), $HOME/.npm (npm's logs) and HERALD_DATA_DIR.
+# Root-owned and read-only to the app, which writes only to HERALD_DATA_DIR.
 COPY --from=runtime-deps /app ./
-COPY tsconfig.json tsconfig.base.json ./
+# The migrations each process applies before it listens, found beside dist/ (installRoot).
 COPY drizzle ./drizzle
-COPY packages ./packages
-COPY apps/api ./apps/api
-COPY apps/worker ./apps/worker
-COPY scripts ./scripts
+COPY --from=build /app/dist/server ./dist/server
 COPY --from=build /app/apps/dashboard/dist ./apps/dashboard/dist
 USER node
 EXPOSE 8080
-CMD ["npm", "run", "start:api"]
+# node is PID 1's child under `init: true` (tini) and gets SIGTERM itself: no npm or
+# shell in between to swallow or repeat it.
+CMD ["node", "--enable-source-maps", "dist/server/api.js"]
