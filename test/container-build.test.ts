@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { CONFIG_VARIABLES } from '@herald/core';
@@ -157,6 +158,23 @@ COPY packages/runtime/package.json packages/runtime/
     const stage = stages.find((s) => s.name === 'manifests')!;
     const workspaceCopies = stage.instructions.filter((i) => i.keyword === 'COPY' && /(apps|packages)\//.test(i.raw));
     expect(workspaceCopies, 'no workspace manifest copied by name').toEqual([]);
+  });
+
+  it('the compiled bundles import only production dependencies of the workspaces the image installs', () => {
+    execFileSync('node', [join(ROOT, 'scripts/build-server.mjs'), 'api', 'worker'], { cwd: ROOT, stdio: 'pipe' });
+    const all = workspaces();
+    const installed = new Set<string>();
+    for (const name of closure(['@herald/api', '@herald/worker'])) {
+      for (const dep of Object.keys(all.get(name)!.manifest.dependencies ?? {})) installed.add(dep);
+    }
+    for (const bundle of ['dist/server/api.js', 'dist/server/worker.js']) {
+      const text = read(bundle);
+      const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^"./][^"]*)"/g)].map((m) => m[1]!);
+      const packages = new Set(specifiers.filter((s) => !s.startsWith('node:')).map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')));
+      expect(packages.size).toBeGreaterThan(5);
+      // --omit=dev: a package reached only through a root devDependency would be missing in the image.
+      expect([...packages].filter((name) => !installed.has(name) && !isBuiltin(name)), bundle).toEqual([]);
+    }
   });
 
   it("runs the runtime stage's command: the compiled API from the image's layout, without tsx or TypeScript", async () => {
