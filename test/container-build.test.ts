@@ -170,10 +170,22 @@ COPY packages/runtime/package.json packages/runtime/
     for (const bundle of ['dist/server/api.js', 'dist/server/worker.js']) {
       const text = read(bundle);
       const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^"./][^"]*)"/g)].map((m) => m[1]!);
-      const packages = new Set(specifiers.filter((s) => !s.startsWith('node:')).map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')));
+      const packages = new Set(
+        specifiers
+          .filter((s) => !s.startsWith('node:'))
+          .map((s) =>
+            s
+              .split('/')
+              .slice(0, s.startsWith('@') ? 2 : 1)
+              .join('/'),
+          ),
+      );
       expect(packages.size).toBeGreaterThan(5);
       // --omit=dev: a package reached only through a root devDependency would be missing in the image.
-      expect([...packages].filter((name) => !installed.has(name) && !isBuiltin(name)), bundle).toEqual([]);
+      expect(
+        [...packages].filter((name) => !installed.has(name) && !isBuiltin(name)),
+        bundle,
+      ).toEqual([]);
     }
   });
 

@@ -56,9 +56,13 @@ export interface Watched {
 }
 
 /** Spawns a command and keeps its stdout and stderr together, in order. */
-export function watch(command: string, args: string[], options: { env: Record<string, string>; detached?: boolean }): Watched {
+export function watch(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string>; detached?: boolean; cwd?: string },
+): Watched {
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
