@@ -39,7 +39,7 @@ async function expectPostgresGone(dir: string, pid: number | undefined) {
   expect(postmasterPid(dir)).toBeUndefined();
 }
 
-describe('stopping Herald', () => {
+describe('stopping Herald', { timeout: 150_000 }, () => {
   it('one Ctrl-C in a terminal stops everything, PostgreSQL last, and exits 0', async () => {
     const dir = await dataDir();
     const run = npmStartOnTerminal({ HERALD_DATA_DIR: dir, PORT: String(await freePort()) });

@@ -64,7 +64,7 @@ async function listenOn(port: number): Promise<Server> {
   return server;
 }
 
-describe('start-up that cannot succeed', () => {
+describe('start-up that cannot succeed', { timeout: 150_000 }, () => {
   it('a PORT in use: says so once, naming PORT, stops the embedded PostgreSQL and exits 1', async () => {
     const dir = await dataDir();
     const port = await freePort();
