@@ -48,8 +48,8 @@ export { digestToken, newApiToken, newSessionToken, SESSION_TOKEN_PREFIX, tokenH
 
 // Endpoint payload filters (Herald extension).
 
-export { exactNumber, inspectJsonText, type JsonTextProblem } from './json-text';
 export { installRoot } from './install-root';
+export { exactNumber, inspectJsonText, type JsonTextProblem } from './json-text';
 export {
   type JsonValue,
   MAX_FILTER_CONDITIONS,
