@@ -169,7 +169,10 @@ COPY packages/runtime/package.json packages/runtime/
     }
     for (const bundle of ['dist/server/api.js', 'dist/server/worker.js']) {
       const text = read(bundle);
-      const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^"./][^"]*)"/g)].map((m) => m[1]!);
+      // Static imports start a line in esbuild's output (also when they span lines); dynamic ones are import("…").
+      const specifiers = [...text.matchAll(/^(?:import|export)\b[^;"]*?(?:\bfrom\s*)?"([^"]+)";$|\bimport\("([^"]+)"\)/gm)]
+        .map((m) => (m[1] ?? m[2])!)
+        .filter((s) => !s.startsWith('.'));
       const packages = new Set(
         specifiers
           .filter((s) => !s.startsWith('node:'))
