@@ -241,3 +241,89 @@ export async function queueDepth(
     undispatched: Number(row?.undispatched ?? 0),
   };
 }
+
+/** An endpoint whose deliveries are failing right now (or were stopped for it), with where it belongs. */
+export interface EndpointNeedingAttention {
+  endpointId: string;
+  appId: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  type: string;
+  disabled: boolean;
+  health: EndpointHealthOut & { circuitTrips: number };
+}
+
+/**
+ * The organization's endpoints that are failing now: failures in a row, an
+ * open circuit, or disabled after failing. A live overview keeps them on
+ * screen even while no attempt is made to them (an open circuit sends
+ * nothing), worst first: open circuits, then the longest failing.
+ */
+export async function endpointsNeedingAttention(
+  db: Database,
+  scope: { orgId: string; appId?: string | undefined },
+  limit: number,
+): Promise<EndpointNeedingAttention[]> {
+  const rows = await db.execute<{
+    id: string;
+    app_id: string;
+    uid: string | null;
+    url: string | null;
+    description: string;
+    type: string;
+    disabled: boolean;
+    consecutive_failures: number;
+    failing_since: string | null;
+    circuit_open_until: string | null;
+    circuit_trips: number;
+  }>(sql`
+    select id, app_id, uid, url, description, type, disabled, consecutive_failures, circuit_trips,
+           to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as failing_since,
+           to_char(circuit_open_until at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as circuit_open_until
+      from endpoints
+     where org_id = ${scope.orgId}
+       ${scope.appId ? sql`and app_id = ${scope.appId}` : sql``}
+       and (consecutive_failures > 0 or circuit_open_until is not null or failing_since is not null)
+     order by (circuit_open_until is not null) desc, failing_since asc nulls last, consecutive_failures desc, id
+     limit ${limit}
+  `);
+  return rows.map((row) => ({
+    endpointId: row.id,
+    appId: row.app_id,
+    uid: row.uid,
+    url: row.url ?? '',
+    description: row.description,
+    type: row.type,
+    disabled: Boolean(row.disabled),
+    health: {
+      consecutiveFailures: Number(row.consecutive_failures),
+      failingSince: row.failing_since,
+      circuitOpenUntil: row.circuit_open_until,
+      circuitTrips: Number(row.circuit_trips),
+    },
+  }));
+}
+
+/**
+ * The event types an application's recent messages were published with
+ * (newest use first), whether or not they are registered: filters offer what
+ * was actually sent. Only the latest `scan` messages are looked at, so a large
+ * history costs one bounded index scan.
+ */
+export async function publishedEventTypes(
+  db: Database,
+  scope: { orgId: string; appId: string },
+  options: { scan: number; limit: number },
+): Promise<{ eventType: string; lastPublishedAt: string }[]> {
+  const rows = await db.execute<{ event_type: string; last: string }>(sql`
+    select event_type, to_char(max(created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as last
+      from (select event_type, created_at from messages
+             where org_id = ${scope.orgId} and app_id = ${scope.appId}
+             order by id desc limit ${options.scan}) recent
+     group by event_type
+     order by max(created_at) desc, event_type
+     limit ${options.limit}
+  `);
+  return rows.map((row) => ({ eventType: row.event_type, lastPublishedAt: row.last }));
+}

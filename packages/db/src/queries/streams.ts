@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, gt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { attempts, endpoints, messages } from '../schema';
 import { MESSAGE_STATUS, type MessageStatusText } from './attempts';
@@ -75,6 +75,36 @@ export async function readAttemptStream(db: Database, filter: AttemptStreamFilte
     )
     .orderBy(asc(attempts.seq))
     .limit(limit);
+}
+
+/**
+ * Where a stream must start for its first events to be the newest `count`
+ * attempts matching `filter` at or below `head` (a live page that opens with
+ * recent history, then tails): just before the oldest of them, or 0 when
+ * fewer match among the last HISTORY_SCAN attempts of the log.
+ */
+const HISTORY_SCAN = 100_000;
+
+export async function attemptHistoryStart(db: Database, filter: AttemptStreamFilter, head: number, count: number): Promise<number> {
+  if (count <= 0) return head;
+  const [row] = await db
+    .select({ seq: attempts.seq })
+    .from(attempts)
+    .where(
+      and(
+        eq(attempts.orgId, filter.orgId),
+        lte(attempts.seq, head),
+        // Bounded, so a quiet application in a busy log does not make the lookup scan it all.
+        gt(attempts.seq, head - HISTORY_SCAN),
+        filter.appId ? eq(attempts.appId, filter.appId) : undefined,
+        filter.endpointId ? eq(attempts.endpointId, filter.endpointId) : undefined,
+        filter.status === undefined ? undefined : eq(attempts.status, filter.status === MESSAGE_STATUS.success ? 'succeeded' : 'failed'),
+      ),
+    )
+    .orderBy(desc(attempts.seq))
+    .offset(count - 1)
+    .limit(1);
+  return row ? row.seq - 1 : 0;
 }
 
 /**

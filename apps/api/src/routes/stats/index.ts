@@ -1,8 +1,17 @@
 import { HeraldError, notFound } from '@herald/core';
-import { appStats, endpointStats, findEndpoint, MAX_STATS_BUCKETS, STATS_BUCKETS, statsBucketCount } from '@herald/db';
+import {
+  appStats,
+  endpointStats,
+  endpointsNeedingAttention,
+  findEndpoint,
+  MAX_STATS_BUCKETS,
+  publishedEventTypes,
+  STATS_BUCKETS,
+  statsBucketCount,
+} from '@herald/db';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
-import { resolveApplication } from '../../tenancy';
+import { requireOrgScope, resolveApplication } from '../../tenancy';
 import { QueryDate } from '../query';
 import { errorResponses, notFoundResponse } from '../schemas';
 
@@ -88,6 +97,66 @@ const appRoute = createRoute({
   },
 });
 
+export const EndpointAttentionOut = z
+  .object({
+    data: z.array(
+      z.object({
+        endpointId: z.string().openapi({ example: 'ep_2vBq8hXkR1nJ3sQ0aZ7yLm' }),
+        appId: z.string().openapi({ example: 'app_2vBq8fTz0cW6pE1kN4rHdQ' }),
+        uid: z.string().nullable(),
+        url: z.string().openapi({ description: 'Empty for Kafka and queue endpoints', example: 'https://billing.example.com/webhooks' }),
+        description: z.string(),
+        type: z.string().openapi({ example: 'webhook' }),
+        disabled: z.boolean(),
+        health: z.object({
+          consecutiveFailures: z.number().int(),
+          failingSince: z.string().nullable(),
+          circuitOpenUntil: z.string().nullable().openapi({ description: 'While in the future, nothing is sent but a probe' }),
+          circuitTrips: z.number().int().openapi({ description: 'Times the circuit opened since the last success' }),
+        }),
+      }),
+    ),
+  })
+  .openapi('EndpointAttentionList');
+
+const attentionRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/stats/endpoint-health',
+  tags: ['Stats'],
+  summary: "The organization's endpoints failing right now: failures in a row, an open circuit, or disabled after failing",
+  description:
+    'Open circuits first, then the longest failing; at most 100. A live overview keeps these on screen although an open circuit ' +
+    'makes no attempts to show.',
+  responses: {
+    200: { description: 'The endpoints', content: { 'application/json': { schema: EndpointAttentionOut } } },
+    ...errorResponses,
+  },
+});
+
+export const PublishedEventTypesOut = z
+  .object({
+    data: z.array(
+      z.object({
+        eventType: z.string().openapi({ example: 'invoice.paid' }),
+        lastPublishedAt: z.string().openapi({ example: '2026-01-01T12:00:00.000Z' }),
+      }),
+    ),
+  })
+  .openapi('PublishedEventTypes');
+
+const publishedRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/app/{app_id}/stats/event-types',
+  tags: ['Stats'],
+  summary: "The event types of an application's recent messages (the latest 10,000), registered or not, most recently used first",
+  request: { params: z.object({ app_id: Id }) },
+  responses: {
+    200: { description: 'The event types', content: { 'application/json': { schema: PublishedEventTypesOut } } },
+    404: notFoundResponse('application'),
+    ...errorResponses,
+  },
+});
+
 const DAY_MS = 86_400_000;
 
 function invalid(path: string, message: string): HeraldError {
@@ -121,5 +190,18 @@ export function registerStatsRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps) {
       throw invalid('query.since', `spans ${buckets} ${q.bucket} buckets; at most ${MAX_STATS_BUCKETS} (${most} hours) are allowed`);
     }
     return c.json(await appStats(deps.db, { orgId: principal.orgId, appId: application.id }, { bucket: q.bucket, since, until }), 200);
+  });
+
+  app.openapi(attentionRoute, async (c) => {
+    const principal = c.get('principal');
+    requireOrgScope(principal);
+    return c.json({ data: await endpointsNeedingAttention(deps.db, { orgId: principal.orgId }, 100) }, 200);
+  });
+
+  app.openapi(publishedRoute, async (c) => {
+    const principal = c.get('principal');
+    const application = await resolveApplication(deps.db, principal, c.req.valid('param').app_id);
+    const data = await publishedEventTypes(deps.db, { orgId: principal.orgId, appId: application.id }, { scan: 10_000, limit: 250 });
+    return c.json({ data }, 200);
   });
 }

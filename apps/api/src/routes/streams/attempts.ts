@@ -1,5 +1,12 @@
 import { HeraldError, notFound } from '@herald/core';
-import { type AttemptStreamFilter, attemptLogHead, attemptStreamOut, findStreamEndpoint, readAttemptStream } from '@herald/db';
+import {
+  type AttemptStreamFilter,
+  attemptHistoryStart,
+  attemptLogHead,
+  attemptStreamOut,
+  findStreamEndpoint,
+  readAttemptStream,
+} from '@herald/db';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiDeps, ApiEnv } from '../../context';
 import { resolveApplication } from '../../tenancy';
@@ -17,7 +24,7 @@ const route = createRoute({
   description:
     'Tails the attempt log. Each event is `id: <seq>`, `event: attempt`, `data: <AttemptStreamEvent JSON>`, in seq order. ' +
     'Resume with `Last-Event-ID` (or `last_event_id`): the stream continues strictly after that seq with no gap and no ' +
-    'duplicate; without one it starts at the newest attempt. `: keep-alive` comments every 15 s. Send `Accept: text/event-stream`.',
+    'duplicate; without one it starts at the newest attempt, or `history` attempts before it. `: keep-alive` comments every 15 s. Send `Accept: text/event-stream`.',
   request: { query: AttemptStreamQuery, headers: AttemptStreamHeaders },
   responses: {
     200: sseResponse('An endless event stream', 'id: 1042\nevent: attempt\ndata: {"id":"atmpt_…","seq":1042,"status":0,…}\n\n'),
@@ -46,8 +53,12 @@ export function registerAttemptStream(app: OpenAPIHono<ApiEnv>, deps: ApiDeps, h
     // HEAD runs this GET handler and drops the body: answer the headers without opening a stream.
     if (c.req.method === 'HEAD') return c.body(null, 200, SSE_HEADERS);
 
-    // Without a resume point, "now": whatever is newest when the stream opens.
-    const start = resume ?? (await attemptLogHead(deps.db));
+    // Without a resume point, "now": whatever is newest when the stream opens (after `history` recent ones, if asked).
+    let start = resume;
+    if (start === undefined) {
+      const head = await attemptLogHead(deps.db);
+      start = query.history ? await attemptHistoryStart(deps.db, filter, head, query.history) : head;
+    }
     const connection = hub.connect(c);
     void pump(
       hub,

@@ -30,6 +30,18 @@ export const AttemptStreamQuery = z.object({
   last_event_id: SeqCursor.optional().openapi({
     description: 'Resume after this attempt seq, for clients that cannot send the Last-Event-ID header (the header wins).',
   }),
+  history: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .openapi({
+      description:
+        'Without a resume point: start with up to this many of the newest matching attempts (oldest of them first), then go on live. ' +
+        'Ignored when resuming.',
+      example: 200,
+    }),
 });
 
 export const AttemptStreamHeaders = z.object({
