@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import { Admin, CustomRoutes, Navigate, Resource, reactRouterProvider } from 'react-admin';
 import { authProvider } from './auth/authProvider';
 import { LoginPage } from './auth/LoginPage';
+import { endpointName } from './components/endpointName';
 import { errorStatus, NotFoundPage } from './components/states';
 import { dataProvider } from './data/dataProvider';
 import { i18nProvider } from './i18n';
@@ -89,7 +90,7 @@ export const App = ({ portalAppId }: { portalAppId: string | null }) => {
             name="endpoint"
             options={{ label: 'Endpoint |||| Endpoints' }}
             icon={RESOURCE_ICONS.endpoint}
-            recordRepresentation={(record) => record.description || record.url || record.id}
+            recordRepresentation={(record) => endpointName(record)}
             list={EndpointList}
             show={EndpointShow}
             create={EndpointCreate}

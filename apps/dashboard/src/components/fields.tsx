@@ -1,6 +1,6 @@
 import { Box, Chip, type ChipProps, Tooltip, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
-import { useRecordContext } from 'react-admin';
+import { type RaRecord, useRecordContext } from 'react-admin';
 import type { StatusText } from '../data/types';
 
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
@@ -53,15 +53,31 @@ const STATUS_LOOK: Record<StatusText, { label: string; color: ChipProps['color']
   canceled: { label: 'Canceled', color: 'default' },
 };
 
-/** Delivery/attempt status: green succeeded, red failed, amber pending. */
-export const StatusChip = ({ status }: { status: StatusText | string | undefined }) => {
+/**
+ * Delivery/attempt status: green succeeded, red failed, amber pending. A
+ * final failure (nothing is retried after it: dead-lettered) says so, unlike
+ * a failure that will be retried.
+ */
+export const StatusChip = ({ status, final }: { status: StatusText | string | undefined; final?: boolean | undefined }) => {
   const look = STATUS_LOOK[status as StatusText] ?? { label: status ?? 'unknown', color: 'default' as const };
-  return <Chip size="small" label={look.label} color={look.color} variant={look.color === 'default' ? 'outlined' : 'filled'} />;
+  const isFinal = status === 'fail' && final === true;
+  return (
+    <Chip
+      size="small"
+      label={isFinal ? `${look.label} — final (dead-lettered)` : look.label}
+      color={look.color}
+      variant={look.color === 'default' ? 'outlined' : 'filled'}
+      data-testid="status-chip"
+      data-final={isFinal ? 'true' : undefined}
+      title={isFinal ? 'No retry is left: the delivery is dead-lettered. Replay it from Dead letters.' : undefined}
+    />
+  );
 };
 
-export const StatusField = (_: { label?: string; source?: string; sortable?: boolean }) => {
+export const StatusField = ({ final }: { label?: string; source?: string; sortable?: boolean; final?: (record: RaRecord) => boolean }) => {
   const record = useRecordContext();
-  return <StatusChip status={record?.statusText as string | undefined} />;
+  const isFinal = record ? ((record.final as boolean | undefined) ?? final?.(record)) : undefined;
+  return <StatusChip status={record?.statusText as string | undefined} final={isFinal} />;
 };
 
 /** HTTP status code coloured by class; 0 means no response (connection error, timeout). */

@@ -252,6 +252,9 @@ async function getOne(resource: string, id: Identifier, meta: Meta): Promise<RaR
   return keepRequestedId(normalize(resource, await api(path), appId), id);
 }
 
+/** A record's own id (`app_…`, `ep_…`), also when it was opened by uid. */
+export const recordIdOf = (record: { id: Identifier; heraldId?: unknown }): string => String(record.heraldId ?? record.id);
+
 /** Opened by uid (`#/app/acme/show`): react-admin needs the id it asked for; the uid works in every API path too. */
 function keepRequestedId(record: RaRecord, requested: Identifier): RaRecord {
   return String(record.id) === String(requested) ? record : { ...record, id: requested, heraldId: record.id };

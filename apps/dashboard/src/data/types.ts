@@ -85,6 +85,11 @@ export interface Attempt {
   triggerType: number;
   timestamp: string;
   msg?: Message;
+  /**
+   * A failure after which nothing is retried (the delivery was dead-lettered).
+   * Optional: APIs from before the field leave it out.
+   */
+  final?: boolean;
 }
 
 /** An endpoint a message goes to, with the delivery's state (`GET …/msg/{id}/endpoint`). */

@@ -253,11 +253,28 @@ function describePoint(point: Point) {
   return `${timeLabel(point.start)}: ${point.succeeded} succeeded, ${point.failed} failed, success ${formatRate(point.rate)}, p50 ${formatMs(point.p50)}, p99 ${formatMs(point.p99)}`;
 }
 
+/** Lower ends the success-rate axis may start at, highest first. */
+const RATE_FLOORS = [0.95, 0.9, 0.75, 0.5, 0];
+
+/**
+ * Where the success-rate axis starts: just below the lowest rate shown, so
+ * 97 % and 100 % are told apart instead of both hugging the top of a 0-100 %
+ * axis; 0 % once something fell below half.
+ */
+export function rateAxisFloor(rates: readonly (number | null)[]): number {
+  const present = rates.filter((rate): rate is number => rate !== null);
+  if (present.length === 0) return 0;
+  const lowest = Math.min(...present);
+  return RATE_FLOORS.find((floor) => floor <= lowest - 0.01) ?? 0;
+}
+
 function SuccessChart({ points }: { points: Point[] }) {
   const n = points.length;
   const maxTotal = Math.max(1, ...points.map((p) => p.succeeded + p.failed));
   const barW = Math.max(1, (PLOT_W / n) * 0.7);
-  const yRate = (rate: number) => PAD.top + (1 - rate) * PLOT_H;
+  const floor = rateAxisFloor(points.map((p) => p.rate));
+  const yRate = (rate: number) => PAD.top + (1 - (Math.max(rate, floor) - floor) / (1 - floor)) * PLOT_H;
+  const ticks = [floor, (floor + 1) / 2, 1];
   const rates = points.map((p) => p.rate);
   const latest = [...points].reverse().find((p) => p.rate !== null);
   return (
@@ -267,13 +284,14 @@ function SuccessChart({ points }: { points: Point[] }) {
       role="img"
       aria-label={`Success rate per bucket; latest ${latest ? formatRate(latest.rate) : 'none'}; bars are attempts (most ${maxTotal})`}
       data-testid="endpoint-chart-success"
+      data-rate-floor={floor}
       style={{ display: 'block' }}
     >
-      {[0, 0.5, 1].map((r) => (
+      {ticks.map((r) => (
         <g key={r}>
           <line x1={PAD.left} x2={W - PAD.right} y1={yRate(r)} y2={yRate(r)} stroke="#e0e0e0" />
-          <text x={PAD.left - 6} y={yRate(r) + 3} fontSize="10" fill="#757575" textAnchor="end">
-            {r * 100}%
+          <text x={PAD.left - 6} y={yRate(r) + 3} fontSize="10" fill="#757575" textAnchor="end" data-testid="endpoint-chart-rate-tick">
+            {Number((r * 100).toFixed(1))}%
           </text>
         </g>
       ))}

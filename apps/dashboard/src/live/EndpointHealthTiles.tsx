@@ -1,10 +1,19 @@
 import { Alert, Box, Button, LinearProgress, Stack, Typography } from '@mui/material';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { endpointName } from '../components/endpointName';
 import { type AttemptEvent, attemptOutcome, useAttemptStream } from './attempts';
 import { type AppStats, type EndpointSummary, fetchAppStats, listEndpoints } from './data';
 import { compareHealth, HealthTile, TileGrid, type TileModel } from './HealthTile';
 import { useThrottledTask } from './hooks';
 import { ConnectionChip, describeError, StreamErrorAlert } from './ui';
+
+/** Where a tile's endpoint delivers: its URL, or its Kafka topic / queue. */
+function destinationText(endpoint: EndpointSummary): string {
+  const settings = endpoint.settings ?? {};
+  if (endpoint.type === 'kafka') return `Kafka topic ${String(settings.topic ?? '?')}`;
+  if (endpoint.type === 'queue') return `Queue ${String(settings.queue ?? '?')}`;
+  return endpoint.url;
+}
 
 /** Success rate, percentiles and counts cover this window (minute buckets). */
 const WINDOW_MS = 60 * 60_000;
@@ -177,8 +186,8 @@ function buildTiles(endpoints: EndpointSummary[] | null, stats: AppStats | null)
     const s = statsById.get(endpoint.id);
     return {
       endpointId: endpoint.id,
-      url: endpoint.url,
-      description: endpoint.description,
+      url: destinationText(endpoint),
+      name: endpointName(endpoint),
       type: endpoint.type,
       successRate: s?.successRate ?? null,
       attempts: s ? s.attempts.succeeded + s.attempts.failed : 0,

@@ -1,11 +1,14 @@
-import { Box, Card, CardContent, Chip, Stack, Tooltip, Typography } from '@mui/material';
+import { Box, Card, CardContent, Chip, Stack, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
+import { EndpointLabel } from '../components/endpointName';
 import { type AttemptEvent, attemptOutcome } from './attempts';
 import { formatMs, formatRate, formatTime, OutcomeChip, rateColor } from './ui';
 
 export interface TileModel {
   endpointId: string;
   url: string;
+  /** What the endpoint is called: description, else uid, else id. */
+  name?: string | undefined;
   description?: string | undefined;
   type?: string | undefined;
   successRate: number | null;
@@ -21,6 +24,8 @@ export interface TileModel {
   disabled?: boolean | undefined;
   circuitOpenUntil?: string | null | undefined;
   consecutiveFailures?: number | undefined;
+  /** Listed by the API as failing now (failures in a row, open circuit). */
+  failing?: boolean | undefined;
   last?: AttemptEvent | undefined;
 }
 
@@ -29,6 +34,7 @@ export type TileHealth = 'healthy' | 'degraded' | 'failing' | 'disabled' | 'unkn
 export function tileHealth(tile: TileModel): TileHealth {
   if (tile.disabled) return 'disabled';
   if (tile.circuitOpenUntil && Date.parse(tile.circuitOpenUntil) > Date.now()) return 'failing';
+  if (tile.failing && (!tile.last || attemptOutcome(tile.last) === 'failed')) return 'failing';
   if (tile.successRate === null) return tile.last ? (attemptOutcome(tile.last) === 'failed' ? 'failing' : 'healthy') : 'unknown';
   if (tile.successRate >= 0.99) return 'healthy';
   if (tile.successRate >= 0.9) return 'degraded';
@@ -71,7 +77,7 @@ export function HealthTile({ tile }: { tile: TileModel }) {
     <Card
       variant="outlined"
       component="section"
-      aria-label={`Endpoint ${tile.url}: ${health}`}
+      aria-label={`Endpoint ${tile.name ?? tile.url}: ${health}`}
       data-testid="health-tile"
       data-endpoint-id={tile.endpointId}
       data-health={health}
@@ -79,14 +85,12 @@ export function HealthTile({ tile }: { tile: TileModel }) {
       sx={{ borderLeft: `4px solid ${BORDER[health]}`, minWidth: 0, opacity: tile.disabled ? 0.75 : 1 }}
     >
       <CardContent sx={{ p: 1.5, '&:last-child': { pb: 1.5 } }}>
-        <Tooltip title={tile.url}>
-          <Typography variant="subtitle2" noWrap sx={{ fontFamily: 'monospace' }} data-testid="health-tile-url">
-            {tile.url}
+        <EndpointLabel name={tile.name ?? tile.endpointId} destination={tile.url} max={34} testId="health-tile" />
+        {tile.description ? (
+          <Typography variant="caption" color="text.secondary" noWrap component="div" title={tile.description}>
+            {tile.description}
           </Typography>
-        </Tooltip>
-        <Typography variant="caption" color="text.secondary" noWrap component="div" title={tile.description || tile.endpointId}>
-          {tile.description || tile.endpointId}
-        </Typography>
+        ) : null}
         <Stack direction="row" spacing={0.5} sx={{ mt: 0.5, minHeight: 24, flexWrap: 'wrap' }}>
           {tile.disabled ? <Chip size="small" label="Disabled" data-testid="health-tile-disabled" /> : null}
           {circuitOpen ? (

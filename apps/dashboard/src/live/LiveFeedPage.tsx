@@ -13,18 +13,28 @@ import {
   TableHead,
   TableRow,
   TextField,
-  Tooltip,
+  ToggleButton,
+  ToggleButtonGroup,
   Typography,
 } from '@mui/material';
 import { keyframes } from '@mui/material/styles';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Title } from 'react-admin';
 import { isPortalMode } from '../api';
+import { EndpointLabel, endpointName } from '../components/endpointName';
 import { useCurrentAppId } from '../currentApp';
 import { type AttemptEvent, type AttemptOutcome, attemptOutcome, useAttemptStream } from './attempts';
-import { type ApplicationSummary, listApplications } from './data';
+import {
+  type ApplicationSummary,
+  type EndpointAttention,
+  type EndpointSummary,
+  listApplications,
+  listEndpointsNeedingAttention,
+  useEndpointDirectory,
+} from './data';
 import { EndpointHealthTiles } from './EndpointHealthTiles';
-import { HealthTile, TileGrid, type TileModel } from './HealthTile';
+import { compareHealth, HealthTile, TileGrid, type TileModel } from './HealthTile';
+import { useThrottledTask } from './hooks';
 import { ConnectionChip, describeError, formatMs, formatTime, LiveSectionBoundary, OutcomeChip, quantile, StreamErrorAlert } from './ui';
 
 /** Rows kept in the feed; older ones fall off the bottom. */
@@ -46,9 +56,10 @@ const flash = keyframes`from { background-color: rgba(25, 118, 210, 0.12); } to 
  */
 export function LiveFeedPage() {
   const portal = isPortalMode();
-  const portalAppId = useCurrentAppId();
-  const [chosenAppId, setChosenAppId] = useState('');
-  const appId = portal ? (portalAppId ?? '') : chosenAppId;
+  const currentAppId = useCurrentAppId();
+  // The application itself is chosen with the app bar's picker (the only one); here only whether to narrow to it.
+  const [scope, setScope] = useState<'all' | 'current'>('all');
+  const appId = portal || scope === 'current' ? (currentAppId ?? '') : '';
   const [status, setStatus] = useState<StatusFilter>('all');
   const [paused, setPaused] = useState(false);
   const [apps, setApps] = useState<ApplicationSummary[] | null>(null);
@@ -66,6 +77,7 @@ export function LiveFeedPage() {
     };
   }, [portal]);
   const appNames = useMemo(() => new Map((apps ?? []).map((a) => [a.id, a.name])), [apps]);
+  const currentName = currentAppId ? (appNames.get(currentAppId) ?? (apps ?? []).find((a) => a.uid === currentAppId)?.name) : undefined;
 
   return (
     <Box sx={{ p: { xs: 1, md: 2 }, minWidth: 0, maxWidth: '100%', boxSizing: 'border-box' }} data-testid="live-feed-page">
@@ -74,27 +86,25 @@ export function LiveFeedPage() {
         <Typography variant="h6" component="h1" sx={{ flex: 1, whiteSpace: 'nowrap' }}>
           Live deliveries
         </Typography>
-        <TextField
-          select
-          size="small"
-          label="Filter by application"
-          data-testid="live-filter-app"
-          slotProps={{ select: { displayEmpty: true }, inputLabel: { shrink: true } }}
-          value={appId}
-          disabled={portal}
-          onChange={(event) => setChosenAppId(event.target.value)}
-          sx={{ width: { xs: '100%', md: 260 }, flexShrink: 0 }}
-          helperText={appsError ? `Applications could not be listed: ${appsError}` : undefined}
-          error={Boolean(appsError)}
-        >
-          <MenuItem value="">All applications</MenuItem>
-          {appId && !appNames.has(appId) ? <MenuItem value={appId}>{appId}</MenuItem> : null}
-          {(apps ?? []).map((app) => (
-            <MenuItem key={app.id} value={app.id}>
-              {app.name}
-            </MenuItem>
-          ))}
-        </TextField>
+        {portal ? null : (
+          <ToggleButtonGroup
+            size="small"
+            exclusive
+            value={scope}
+            onChange={(_, value: 'all' | 'current' | null) => value && setScope(value)}
+            aria-label="Show deliveries of"
+            data-testid="live-scope"
+          >
+            <ToggleButton value="all" data-testid="live-scope-all">
+              All applications
+            </ToggleButton>
+            <ToggleButton value="current" disabled={!currentAppId} data-testid="live-scope-current" sx={{ maxWidth: 260 }}>
+              <Box component="span" sx={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
+                Only {currentName ?? currentAppId ?? 'the current application'}
+              </Box>
+            </ToggleButton>
+          </ToggleButtonGroup>
+        )}
         <TextField
           select
           size="small"
@@ -113,7 +123,12 @@ export function LiveFeedPage() {
           {paused ? 'Resume' : 'Pause'}
         </Button>
       </Stack>
-      {/* Keyed by application: a new filter is a new stream, starting now. */}
+      {appsError ? (
+        <Typography variant="caption" color="error" component="p" sx={{ mb: 1 }}>
+          Applications could not be listed: {appsError}
+        </Typography>
+      ) : null}
+      {/* Keyed by application: a new scope is a new stream, opening with that scope's recent history. */}
       <FeedAndTiles key={appId} appId={appId} status={status} paused={paused} appNames={appNames} />
     </Box>
   );
@@ -127,6 +142,9 @@ interface SeenEndpoint {
   last: AttemptEvent;
 }
 
+/** The newest attempts the feed opens with, so it is not empty until the next delivery. */
+const HISTORY = FEED_LIMIT;
+
 function FeedAndTiles(props: { appId: string; status: StatusFilter; paused: boolean; appNames: Map<string, string> }) {
   const { appId, status, paused, appNames } = props;
   // Every attempt received (newest first, capped), whatever the status filter; filtered when shown.
@@ -136,7 +154,7 @@ function FeedAndTiles(props: { appId: string; status: StatusFilter; paused: bool
   const seen = useRef(new Map<string, SeenEndpoint>());
   const [seenVersion, setSeenVersion] = useState(0);
 
-  const stream = useAttemptStream(appId ? { appId } : {}, (batch) => {
+  const stream = useAttemptStream(appId ? { appId, history: HISTORY } : { history: HISTORY }, (batch) => {
     setRows((current) => {
       const held = new Set(current.map((row) => row.id));
       const fresh = batch.filter((attempt) => !held.has(attempt.id)).reverse();
@@ -154,6 +172,7 @@ function FeedAndTiles(props: { appId: string; status: StatusFilter; paused: bool
   }, [paused, rows]);
 
   const shown = (paused && frozen ? frozen : rows).filter((row) => status === 'all' || attemptOutcome(row) === status);
+  const endpoints = useEndpointDirectory(rows);
   const hidden = paused && frozen ? rows.filter((row) => !frozen.includes(row)).length : 0;
 
   return (
@@ -180,7 +199,9 @@ function FeedAndTiles(props: { appId: string; status: StatusFilter; paused: bool
                   <TableCell>Event type</TableCell>
                   <TableCell>Status</TableCell>
                   <TableCell align="right">Response</TableCell>
-                  <TableCell align="right">Duration</TableCell>
+                  <TableCell align="right" data-testid="live-duration-header">
+                    Duration
+                  </TableCell>
                 </TableRow>
               </TableHead>
               <TableBody>
@@ -191,7 +212,9 @@ function FeedAndTiles(props: { appId: string; status: StatusFilter; paused: bool
                     </TableCell>
                   </TableRow>
                 ) : (
-                  shown.map((row) => <FeedRow key={row.id} attempt={row} appName={appNames.get(row.appId)} />)
+                  shown.map((row) => (
+                    <FeedRow key={row.id} attempt={row} appName={appNames.get(row.appId)} endpoint={endpoints.get(row.endpointId)} />
+                  ))
                 )}
               </TableBody>
             </Table>
@@ -202,7 +225,7 @@ function FeedAndTiles(props: { appId: string; status: StatusFilter; paused: bool
         {appId ? (
           <EndpointHealthTiles appId={appId} />
         ) : (
-          <SeenEndpointTiles seen={seen.current} version={seenVersion} appNames={appNames} />
+          <SeenEndpointTiles seen={seen.current} version={seenVersion} appNames={appNames} endpoints={endpoints} />
         )}
       </LiveSectionBoundary>
     </Stack>
@@ -216,13 +239,22 @@ function emptyText(state: string, status: StatusFilter, total: number): string {
   return 'Waiting for deliveries…';
 }
 
-const FeedRow = memo(function FeedRow({ attempt, appName }: { attempt: AttemptEvent; appName: string | undefined }) {
+/** `msg_` and the last characters: enough to tell rows apart; the whole id is in the title. */
+const shortMessageId = (id: string) => (id.length > 14 ? `${id.slice(0, 4)}…${id.slice(-8)}` : id);
+
+const FeedRow = memo(function FeedRow(props: {
+  attempt: AttemptEvent;
+  appName: string | undefined;
+  endpoint: EndpointSummary | undefined;
+}) {
+  const { attempt, appName, endpoint } = props;
   const outcome = attemptOutcome(attempt);
   return (
     <TableRow
       hover
       data-testid="live-row"
       data-status={outcome}
+      data-final={attempt.final ? 'true' : undefined}
       data-endpoint-id={attempt.endpointId}
       data-message-id={attempt.msgId}
       data-app-id={attempt.appId}
@@ -233,28 +265,32 @@ const FeedRow = memo(function FeedRow({ attempt, appName }: { attempt: AttemptEv
       <TableCell sx={{ whiteSpace: 'nowrap', fontVariantNumeric: 'tabular-nums' }} title={attempt.timestamp}>
         {formatTime(attempt.timestamp)}
       </TableCell>
-      <TableCell sx={{ maxWidth: 160 }} title={attempt.appId}>
+      <TableCell sx={{ maxWidth: 140 }} title={attempt.appId}>
         <Typography variant="body2" noWrap>
           {appName ?? attempt.appId}
         </Typography>
       </TableCell>
-      <TableCell sx={{ maxWidth: 280 }}>
-        <Tooltip title={`${attempt.url} (${attempt.endpointId})`}>
-          <Typography variant="body2" noWrap sx={{ fontFamily: 'monospace' }}>
-            {attempt.url}
-          </Typography>
-        </Tooltip>
+      <TableCell sx={{ maxWidth: 240 }} title={`${attempt.url} (${attempt.endpointId})`}>
+        <EndpointLabel
+          name={endpoint ? endpointName(endpoint) : attempt.endpointId}
+          destination={attempt.url}
+          max={30}
+          dense
+          testId="live-row-endpoint"
+        />
       </TableCell>
-      <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}>{attempt.msgId}</TableCell>
-      <TableCell>{attempt.eventType ?? '—'}</TableCell>
-      <TableCell sx={{ whiteSpace: 'nowrap' }}>
-        <OutcomeChip outcome={outcome} />
+      <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }} title={attempt.msgId}>
+        {shortMessageId(attempt.msgId)}
+      </TableCell>
+      <TableCell sx={{ wordBreak: 'break-word' }}>{attempt.eventType ?? '—'}</TableCell>
+      <TableCell>
+        <OutcomeChip outcome={outcome} final={attempt.final} />
         {attempt.triggerType === 1 ? <Chip size="small" variant="outlined" label="manual" sx={{ ml: 0.5 }} /> : null}
       </TableCell>
       <TableCell align="right" sx={{ fontVariantNumeric: 'tabular-nums' }} data-testid="live-row-code">
         {attempt.responseStatusCode || <span title="No HTTP response (connection error or timeout)">—</span>}
       </TableCell>
-      <TableCell align="right" sx={{ whiteSpace: 'nowrap', fontVariantNumeric: 'tabular-nums' }}>
+      <TableCell align="right" sx={{ whiteSpace: 'nowrap', fontVariantNumeric: 'tabular-nums' }} data-testid="live-row-duration">
         {formatMs(attempt.responseDurationMs)}
       </TableCell>
     </TableRow>
@@ -276,42 +312,115 @@ function trackSeen(seen: Map<string, SeenEndpoint>, batch: AttemptEvent[]) {
     entry.url = attempt.url;
     seen.set(attempt.endpointId, entry);
   }
+  // Over the limit: forget the least recently seen endpoint whose last attempt succeeded; a failing
+  // one goes only when nothing else can, so a busy healthy endpoint cannot push it off the screen.
   while (seen.size > SEEN_ENDPOINTS_LIMIT) {
-    const oldest = seen.keys().next().value;
-    if (oldest === undefined) break;
-    seen.delete(oldest);
+    let drop: string | undefined;
+    for (const [id, entry] of seen) {
+      if (attemptOutcome(entry.last) !== 'failed') {
+        drop = id;
+        break;
+      }
+    }
+    drop ??= seen.keys().next().value;
+    if (drop === undefined) break;
+    seen.delete(drop);
   }
 }
 
-/** Without an application selected: tiles of the endpoints seen in the feed, from the attempts seen. */
-function SeenEndpointTiles(props: { seen: Map<string, SeenEndpoint>; version: number; appNames: Map<string, string> }) {
-  const { seen, version, appNames } = props;
-  // Shown in order of first appearance among those kept, so tiles do not jump with each attempt.
+/** How often the organization's failing endpoints are re-read while the page is open (and after failures, at most every 5 s). */
+const ATTENTION_EVERY_MS = 15_000;
+
+/**
+ * Without an application selected: tiles of the endpoints seen in the feed,
+ * from the attempts seen, plus every endpoint of the organization that is
+ * failing right now (`GET /stats/endpoint-health`). Those stay on screen while
+ * they fail even when no attempt reaches the feed: an open circuit sends
+ * nothing, which is exactly when an operator needs to see it.
+ */
+function SeenEndpointTiles(props: {
+  seen: Map<string, SeenEndpoint>;
+  version: number;
+  appNames: Map<string, string>;
+  endpoints: Map<string, EndpointSummary>;
+}) {
+  const { seen, version, appNames, endpoints } = props;
+  const [attention, setAttention] = useState<EndpointAttention[]>([]);
+  const [attentionError, setAttentionError] = useState<string | null>(null);
+  const loadAttention = async () => {
+    try {
+      setAttention(await listEndpointsNeedingAttention());
+      setAttentionError(null);
+    } catch (failure) {
+      setAttentionError(describeError(failure));
+    }
+  };
+  const refreshAttention = useThrottledTask(loadAttention, { intervalMs: 5000, everyMs: ATTENTION_EVERY_MS });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once on open; later reads go through the throttle
+  useEffect(() => {
+    void loadAttention();
+  }, []);
+  // A failure seen in the feed may have opened a circuit: look again soon.
+  const lastFailures = useRef(0);
+  useEffect(() => {
+    void version;
+    const failures = [...seen.values()].filter((entry) => attemptOutcome(entry.last) === 'failed').length;
+    if (failures !== lastFailures.current || failures > 0) refreshAttention();
+    lastFailures.current = failures;
+  }, [seen, version, refreshAttention]);
+
+  // Shown failing first (decided when an endpoint first appears), then in order of first appearance, so tiles do not jump with each attempt.
   const firstSeen = useRef(new Map<string, number>());
   const tiles = useMemo(() => {
     void version;
-    let next = firstSeen.current.size;
-    for (const id of seen.keys()) if (!firstSeen.current.has(id)) firstSeen.current.set(id, next++);
-    for (const id of firstSeen.current.keys()) if (!seen.has(id)) firstSeen.current.delete(id);
-    return [...seen.values()]
-      .sort((a, b) => (firstSeen.current.get(a.endpointId) ?? 0) - (firstSeen.current.get(b.endpointId) ?? 0))
-      .map((entry): TileModel => {
-        const succeeded = entry.samples.filter((s) => s.ok).length;
-        const durations = entry.samples.map((s) => s.ms);
-        return {
-          endpointId: entry.endpointId,
-          url: entry.url,
-          description: `${appNames.get(entry.appId) ?? entry.appId} · ${entry.endpointId}`,
-          successRate: entry.samples.length ? succeeded / entry.samples.length : null,
-          attempts: entry.samples.length,
-          succeeded,
-          windowLabel: entry.samples.length === SEEN_SAMPLES ? `last ${SEEN_SAMPLES} seen` : 'since this page opened',
-          p50: quantile(durations, 0.5),
-          p99: quantile(durations, 0.99),
-          last: entry.last,
-        };
+    const models = new Map<string, TileModel>();
+    for (const item of attention) {
+      const known = endpoints.get(item.endpointId);
+      models.set(item.endpointId, {
+        endpointId: item.endpointId,
+        url: item.url,
+        name: endpointName({ id: item.endpointId, description: item.description, uid: item.uid ?? known?.uid }),
+        description: `${appNames.get(item.appId) ?? item.appId} · ${item.endpointId}`,
+        type: item.type,
+        successRate: null,
+        attempts: 0,
+        succeeded: 0,
+        windowLabel: 'since this page opened',
+        p50: null,
+        p99: null,
+        disabled: item.disabled,
+        circuitOpenUntil: item.health.circuitOpenUntil,
+        consecutiveFailures: item.health.consecutiveFailures,
+        failing: true,
       });
-  }, [seen, version, appNames]);
+    }
+    for (const entry of seen.values()) {
+      const succeeded = entry.samples.filter((s) => s.ok).length;
+      const durations = entry.samples.map((s) => s.ms);
+      const known = endpoints.get(entry.endpointId);
+      const flagged = models.get(entry.endpointId);
+      models.set(entry.endpointId, {
+        ...flagged,
+        endpointId: entry.endpointId,
+        url: entry.url,
+        name: flagged?.name ?? (known ? endpointName(known) : entry.endpointId),
+        description: `${appNames.get(entry.appId) ?? entry.appId} · ${entry.endpointId}`,
+        successRate: entry.samples.length ? succeeded / entry.samples.length : null,
+        attempts: entry.samples.length,
+        succeeded,
+        windowLabel: entry.samples.length === SEEN_SAMPLES ? `last ${SEEN_SAMPLES} seen` : 'seen in the feed',
+        p50: quantile(durations, 0.5),
+        p99: quantile(durations, 0.99),
+        last: entry.last,
+      });
+    }
+    const order = firstSeen.current;
+    const fresh = [...models.values()].filter((tile) => !order.has(tile.endpointId)).sort(compareHealth);
+    let next = order.size === 0 ? 0 : Math.max(...order.values()) + 1;
+    for (const tile of fresh) order.set(tile.endpointId, next++);
+    for (const id of [...order.keys()]) if (!models.has(id)) order.delete(id);
+    return [...models.values()].sort((a, b) => (order.get(a.endpointId) ?? 0) - (order.get(b.endpointId) ?? 0));
+  }, [seen, version, appNames, attention, endpoints]);
 
   return (
     <Box data-testid="endpoint-health">
@@ -320,9 +429,14 @@ function SeenEndpointTiles(props: { seen: Map<string, SeenEndpoint>; version: nu
           Endpoint health
         </Typography>
         <Typography variant="caption" color="text.secondary">
-          endpoints seen in the feed; select an application for its full statistics
+          endpoints failing now and those seen in the feed; narrow to one application for its full statistics
         </Typography>
       </Stack>
+      {attentionError ? (
+        <Typography variant="caption" color="error" component="p" data-testid="health-tiles-error">
+          Failing endpoints could not be listed: {attentionError}
+        </Typography>
+      ) : null}
       {tiles.length === 0 ? (
         <Typography color="text.secondary" data-testid="health-tiles-empty">
           Waiting for deliveries…

@@ -20,12 +20,20 @@ export interface ReplayTask {
   updatedAt: string;
 }
 
-const STATE_TEXT: Record<ReplayTask['status'], string> = {
+/** A replay's state in words, the same on the list and on the replay's page. */
+export const REPLAY_STATE_TEXT: Record<ReplayTask['status'], string> = {
   running: 'Running',
   finished: 'Completed',
   failed: 'Failed',
   canceled: 'Cancelled',
 };
+const STATE_TEXT = REPLAY_STATE_TEXT;
+
+/** How far a replay got, in percent of the items counted at its start (100 when it ended with nothing to do). */
+export function replayPercent(task: Pick<ReplayTask, 'status' | 'done' | 'total'>): number {
+  if (task.total > 0) return Math.min(100, Math.floor((task.done / task.total) * 100));
+  return task.status === 'running' ? 0 : 100;
+}
 const STATE_COLOR = { running: 'info', finished: 'success', failed: 'error', canceled: 'default' } as const;
 
 function parseTask(data: string): ReplayTask | undefined {
@@ -44,11 +52,11 @@ function parseTask(data: string): ReplayTask | undefined {
  * task is over (the server ends it too), and reconnected if it drops while
  * the task runs (the server then sends the current state first).
  */
-export function ReplayProgress({ appId, taskId }: { appId: string; taskId: string }) {
-  return <TaskProgress key={`${appId}\n${taskId}`} appId={appId} taskId={taskId} />;
+export function ReplayProgress(props: { appId: string; taskId: string; onTask?: (task: ReplayTask) => void }) {
+  return <TaskProgress key={`${props.appId}\n${props.taskId}`} {...props} />;
 }
 
-function TaskProgress({ appId, taskId }: { appId: string; taskId: string }) {
+function TaskProgress({ appId, taskId, onTask }: { appId: string; taskId: string; onTask?: (task: ReplayTask) => void }) {
   const [task, setTask] = useState<ReplayTask | null>(null);
   const over = task !== null && task.status !== 'running';
   const stream = useEventStream(`/app/${encodeURIComponent(appId)}/replay/${encodeURIComponent(taskId)}/stream`, {
@@ -60,6 +68,7 @@ function TaskProgress({ appId, taskId }: { appId: string; taskId: string }) {
       const next = parseTask(event.data);
       if (!next) return;
       setTask(next);
+      onTask?.(next);
       if (next.status !== 'running') stream.close();
     },
   });
@@ -68,7 +77,7 @@ function TaskProgress({ appId, taskId }: { appId: string; taskId: string }) {
   const total = task?.total ?? 0;
   const done = task?.done ?? 0;
   const remaining = Math.max(0, total - done);
-  const percent = total > 0 ? Math.min(100, (done / total) * 100) : status && status !== 'running' ? 100 : 0;
+  const percent = task ? replayPercent(task) : 0;
   const indeterminate = !task || (status === 'running' && total === 0);
   const barColor = status === 'failed' ? 'error' : status === 'canceled' ? 'inherit' : status === 'finished' ? 'success' : 'primary';
   const stateText = task ? STATE_TEXT[task.status] : stream.state === 'error' ? 'Unavailable' : 'Connecting…';
@@ -111,7 +120,7 @@ function TaskProgress({ appId, taskId }: { appId: string; taskId: string }) {
             />
           </Box>
           <Typography variant="body2" sx={{ minWidth: 48, textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
-            {task ? `${Math.floor(percent)} %` : '—'}
+            {task ? `${percent} %` : '—'}
           </Typography>
         </Box>
         <Box

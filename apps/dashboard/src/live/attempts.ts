@@ -21,6 +21,11 @@ export interface AttemptEvent {
   timestamp: string;
   url: string;
   eventType: string;
+  /**
+   * A failure after which nothing is retried (the delivery is dead-lettered).
+   * Optional: APIs from before the field leave it out.
+   */
+  final?: boolean;
 }
 
 export type AttemptOutcome = 'succeeded' | 'failed' | 'pending';
@@ -36,6 +41,8 @@ export interface AttemptFilter {
   endpointId?: string | undefined;
   /** Server-side filter, Svix numbering. */
   status?: 0 | 2 | undefined;
+  /** Open with up to this many of the newest matching attempts (ignored when resuming with Last-Event-ID). */
+  history?: number | undefined;
 }
 
 export function attemptStreamPath(filter: AttemptFilter): string {
@@ -43,6 +50,7 @@ export function attemptStreamPath(filter: AttemptFilter): string {
   if (filter.appId) query.set('app_id', filter.appId);
   if (filter.endpointId) query.set('endpoint_id', filter.endpointId);
   if (filter.status !== undefined) query.set('status', String(filter.status));
+  if (filter.history) query.set('history', String(filter.history));
   const text = query.toString();
   return text ? `/stream/attempts?${text}` : '/stream/attempts';
 }

@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api';
 
 /** The fields of `EndpointOut` the live views use. */
@@ -8,6 +9,7 @@ export interface EndpointSummary {
   description: string;
   disabled: boolean;
   type?: string;
+  settings?: Record<string, unknown>;
 }
 
 /** An endpoint's circuit breaker right now, from the application stats. */
@@ -83,4 +85,58 @@ export const listApplications = () => listAll<ApplicationSummary>('/app', MAX_AP
 export function fetchAppStats(appId: string, bucket: StatsBucketSize, windowMs: number): Promise<AppStats> {
   const query = new URLSearchParams({ bucket, since: new Date(Date.now() - windowMs).toISOString() });
   return api<AppStats>(`/app/${encodeURIComponent(appId)}/stats?${query}`);
+}
+
+/** `GET /api/v1/stats/endpoint-health`: an endpoint failing right now, anywhere in the organization. */
+export interface EndpointAttention {
+  endpointId: string;
+  appId: string;
+  uid: string | null;
+  url: string;
+  description: string;
+  type: string;
+  disabled: boolean;
+  health: EndpointHealth & { circuitTrips: number };
+}
+
+export async function listEndpointsNeedingAttention(): Promise<EndpointAttention[]> {
+  return (await api<{ data: EndpointAttention[] }>('/stats/endpoint-health')).data;
+}
+
+/** Applications whose endpoints one page looks up for their names. */
+const DIRECTORY_APPS = 50;
+/** An endpoint not found in its application's list is looked for again after this long (it may be new). */
+const DIRECTORY_RETRY_MS = 10_000;
+
+/**
+ * The endpoints (by id) of the applications that `attempts` come from, for
+ * their names: the attempt stream carries an endpoint's URL, not its
+ * description or uid. Each application's list is read once, and again when
+ * an endpoint of it turns up that the list did not have.
+ */
+export function useEndpointDirectory(attempts: readonly { appId: string; endpointId: string }[]): Map<string, EndpointSummary> {
+  const [directory, setDirectory] = useState(() => new Map<string, EndpointSummary>());
+  const requested = useRef(new Map<string, number>());
+  useEffect(() => {
+    const due = new Set<string>();
+    for (const { appId, endpointId } of attempts) {
+      if (directory.has(endpointId)) continue;
+      const at = requested.current.get(appId);
+      if (at === undefined ? requested.current.size < DIRECTORY_APPS : Date.now() - at > DIRECTORY_RETRY_MS) due.add(appId);
+    }
+    for (const appId of due) {
+      requested.current.set(appId, Date.now());
+      listEndpoints(appId).then(
+        (result) =>
+          setDirectory((current) => {
+            const next = new Map(current);
+            for (const endpoint of result.items) next.set(endpoint.id, endpoint);
+            return next;
+          }),
+        // Names are a nicety: without them the feed shows endpoint ids.
+        () => undefined,
+      );
+    }
+  }, [attempts, directory]);
+  return directory;
 }

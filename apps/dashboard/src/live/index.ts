@@ -2,4 +2,4 @@
 export { EndpointChart } from './EndpointChart';
 export { EndpointHealthTiles } from './EndpointHealthTiles';
 export { LiveFeedPage } from './LiveFeedPage';
-export { ReplayProgress } from './ReplayProgress';
+export { REPLAY_STATE_TEXT, ReplayProgress, replayPercent } from './ReplayProgress';

@@ -79,8 +79,24 @@ export function StreamErrorAlert({ status, what }: { status: StreamStatus; what:
 
 const OUTCOME_COLOR = { succeeded: 'success', failed: 'error', pending: 'warning' } as const;
 
-export function OutcomeChip({ outcome }: { outcome: AttemptOutcome }) {
-  return <Chip size="small" color={OUTCOME_COLOR[outcome]} label={outcome} data-testid="status-chip" />;
+/** Shown beside a failure after which nothing is retried. */
+export const FINAL_FAILURE_TEXT = 'final (dead-lettered)';
+
+/** An attempt's outcome; a final failure (no retry left, dead-lettered) says so, unlike one that will be retried. */
+export function OutcomeChip({ outcome, final }: { outcome: AttemptOutcome; final?: boolean | undefined }) {
+  const isFinal = outcome === 'failed' && final === true;
+  return (
+    <Chip
+      size="small"
+      color={OUTCOME_COLOR[outcome]}
+      variant={isFinal ? 'filled' : outcome === 'failed' ? 'outlined' : 'filled'}
+      label={isFinal ? `failed — ${FINAL_FAILURE_TEXT}` : outcome}
+      title={isFinal ? 'No retry is left: the delivery is dead-lettered. Replay it from Dead letters.' : undefined}
+      data-testid="status-chip"
+      data-final={isFinal ? 'true' : undefined}
+      sx={isFinal ? { height: 'auto', '& .MuiChip-label': { whiteSpace: 'normal', py: 0.25 } } : undefined}
+    />
+  );
 }
 
 export function formatMs(ms: number | null | undefined): string {

@@ -38,6 +38,7 @@ import { IdField, Mono, Time, TimeField } from '../components/fields';
 import { Facts, PageSection } from '../components/PageSection';
 import { EditLoadError, EmptyState, errorMessage, ListLoadError, NoMatches, quietLoadError, ShowLoadError } from '../components/states';
 import { currentApp } from '../currentApp';
+import { recordIdOf } from '../data/dataProvider';
 import type { Application } from '../data/types';
 import { EndpointHealthTiles } from '../live';
 import { EndpointTable } from './endpoints/EndpointTable';
@@ -138,8 +139,8 @@ const ApplicationDetails = () => {
   const record = useRecordContext<Application>();
   // Opening an application makes it the current one: its endpoint links below resolve in it.
   useEffect(() => {
-    if (record?.id) currentApp.set(record.id);
-  }, [record?.id]);
+    if (record?.id) currentApp.set(recordIdOf(record));
+  }, [record]);
   if (!record) return null;
   const metadata = Object.entries(record.metadata ?? {});
   return (
@@ -147,7 +148,8 @@ const ApplicationDetails = () => {
       <PageSection title={record.name}>
         <Facts
           items={[
-            ['Id', <Mono key="id">{record.id}</Mono>],
+            // Opened by uid (`#/app/acme/show`), react-admin's id is that uid; the application's own id is kept beside it.
+            ['Id', <Mono key="id">{recordIdOf(record)}</Mono>],
             ['UID', record.uid ? <Mono key="uid">{record.uid}</Mono> : '—'],
             ['Rate limit', record.rateLimit ? `${record.rateLimit} messages/s` : 'none'],
             ['Throttle', record.throttleRate ? `${record.throttleRate} deliveries/s per endpoint` : 'none'],

@@ -3,7 +3,6 @@ import ReplayAllIcon from '@mui/icons-material/ReplayCircleFilled';
 import { Box, CircularProgress, Tooltip, Typography } from '@mui/material';
 import { useState } from 'react';
 import {
-  AutocompleteArrayInput,
   AutocompleteInput,
   Button,
   Confirm,
@@ -11,7 +10,6 @@ import {
   DateTimeInput,
   FunctionField,
   List,
-  ReferenceArrayInput,
   ReferenceField,
   ReferenceInput,
   TextInput,
@@ -23,6 +21,8 @@ import {
 } from 'react-admin';
 import { api } from '../api';
 import { CursorPagination } from '../components/CursorPagination';
+import { EventTypeInput } from '../components/EventTypeInput';
+import { EndpointLabel, endpointName, shortUrl } from '../components/endpointName';
 import { Mono, TimeField } from '../components/fields';
 import { EmptyState, errorMessage, ListLoadError, NoMatches } from '../components/states';
 import type { DeadLetter, Endpoint, ReplayFilter, ReplayTask } from '../data/types';
@@ -35,13 +35,11 @@ const deadLetterFilters = (appId: string) => [
   <ReferenceInput key="ep" source="endpointId" reference="endpoint" perPage={250} queryOptions={{ meta: { appId } }} alwaysOn>
     <AutocompleteInput
       label="Endpoint"
-      optionText={(endpoint: Endpoint) => endpoint.description || destinationOf(endpoint)}
+      optionText={(endpoint: Endpoint) => `${endpointName(endpoint)} — ${shortUrl(destinationOf(endpoint), 40)}`}
       sx={{ minWidth: 260 }}
     />
   </ReferenceInput>,
-  <ReferenceArrayInput key="et" source="eventTypes" reference="event-type" perPage={250} sort={{ field: 'name', order: 'ASC' }} alwaysOn>
-    <AutocompleteArrayInput label="Event types" optionText="name" sx={{ minWidth: 220 }} />
-  </ReferenceArrayInput>,
+  <EventTypeInput key="et" source="eventTypes" appId={appId} label="Event types" sx={{ minWidth: 220 }} alwaysOn />,
   <TextInput key="reason" source="reason" label="Failure reason" helperText="Contains, e.g. 503 or timeout" alwaysOn />,
   <DateTimeInput key="after" source="after" label="Published after" />,
   <DateTimeInput key="before" source="before" label="Published before" />,
@@ -180,7 +178,9 @@ export const DeadLetterList = () => (
             )}
           />
           <ReferenceField source="endpointId" reference="endpoint" label="Endpoint" link="show" queryOptions={{ meta: { appId } }}>
-            <FunctionField render={(endpoint: Endpoint) => <Mono>{destinationOf(endpoint)}</Mono>} />
+            <FunctionField
+              render={(endpoint: Endpoint) => <EndpointLabel name={endpointName(endpoint)} destination={destinationOf(endpoint)} dense />}
+            />
           </ReferenceField>
           <FunctionField label="Attempts" render={(record: DeadLetter) => record.attemptCount} />
           <TimeField source="lastAttemptAt" label="Last attempt" sortable={false} />

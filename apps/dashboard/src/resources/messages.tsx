@@ -1,6 +1,5 @@
 import { Box, Typography } from '@mui/material';
 import {
-  AutocompleteArrayInput,
   Create,
   CreateButton,
   Datagrid,
@@ -8,7 +7,6 @@ import {
   FunctionField,
   List,
   ListBase,
-  ReferenceArrayInput,
   regex,
   required,
   Show,
@@ -20,6 +18,8 @@ import {
   useRecordContext,
 } from 'react-admin';
 import { CursorPagination } from '../components/CursorPagination';
+import { EventTypeInput } from '../components/EventTypeInput';
+import { EndpointLabel, endpointName } from '../components/endpointName';
 import { IdField, Mono, StatusChip, TagList, Time, TimeField } from '../components/fields';
 import { JsonView } from '../components/JsonView';
 import { Facts, PageSection } from '../components/PageSection';
@@ -30,10 +30,8 @@ import { usePortal } from '../layout/portalContext';
 import { AttemptTable, ResendButton } from './attempts';
 import { destinationOf, EnabledChip } from './endpoints/EndpointTable';
 
-const messageFilters = [
-  <ReferenceArrayInput key="et" source="eventTypes" reference="event-type" perPage={250} sort={{ field: 'name', order: 'ASC' }} alwaysOn>
-    <AutocompleteArrayInput label="Event types" optionText="name" sx={{ minWidth: 240 }} />
-  </ReferenceArrayInput>,
+const messageFilters = (appId: string) => [
+  <EventTypeInput key="et" source="eventTypes" appId={appId} label="Event types" sx={{ minWidth: 240 }} alwaysOn />,
   <TextInput key="ch" source="channel" label="Channel" alwaysOn />,
   <DateTimeInput key="after" source="after" label="After" />,
   <DateTimeInput key="before" source="before" label="Before" />,
@@ -68,7 +66,7 @@ export const MessageList = () => {
           title="Messages"
           filter={{ appId }}
           queryOptions={{ meta: { appId } }}
-          filters={messageFilters}
+          filters={messageFilters(appId)}
           perPage={25}
           empty={<NoMessages appId={appId} />}
           error={<ListLoadError />}
@@ -101,7 +99,10 @@ const Destinations = ({ appId, msgId }: { appId: string; msgId: string }) => (
         />
       }
     >
-      <FunctionField label="Endpoint" render={(record: MessageDestination) => <Mono>{destinationOf(record)}</Mono>} />
+      <FunctionField
+        label="Endpoint"
+        render={(record: MessageDestination) => <EndpointLabel name={endpointName(record)} destination={destinationOf(record)} dense />}
+      />
       <FunctionField label="Endpoint state" render={(record: MessageDestination) => <EnabledChip disabled={record.disabled} />} />
       <FunctionField label="Delivery" render={(record: MessageDestination) => <StatusChip status={record.statusText} />} />
       <FunctionField label="Next attempt" render={(record: MessageDestination) => <Time value={record.nextAttempt} empty="—" />} />

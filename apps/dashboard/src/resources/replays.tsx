@@ -9,7 +9,7 @@ import { Facts, PageSection } from '../components/PageSection';
 import { EmptyState, errorMessage, ListLoadError, quietLoadError, ShowLoadError } from '../components/states';
 import type { ReplayTask } from '../data/types';
 import { NeedsApp } from '../layout/NeedsApp';
-import { ReplayProgress } from '../live';
+import { REPLAY_STATE_TEXT, ReplayProgress, replayPercent } from '../live';
 import { describeReplayFilter } from './deadLetters';
 
 const STATUS_COLOR: Record<ReplayTask['status'], ChipProps['color']> = {
@@ -20,18 +20,25 @@ const STATUS_COLOR: Record<ReplayTask['status'], ChipProps['color']> = {
 };
 
 export const ReplayStatusChip = ({ status }: { status: ReplayTask['status'] }) => (
-  <Chip size="small" label={status.charAt(0).toUpperCase() + status.slice(1)} color={STATUS_COLOR[status] ?? 'default'} />
+  <Chip
+    size="small"
+    label={REPLAY_STATE_TEXT[status] ?? status}
+    color={STATUS_COLOR[status] ?? 'default'}
+    data-testid="replay-status"
+    data-state={status}
+  />
 );
 
 const KIND_LABEL: Record<ReplayTask['kind'], string> = { dead_letters: 'Dead letters', replay_missing: 'Missing messages' };
 
+/** The same figures as the replay's page: percent, then "done of total". */
 const ProgressCell = ({ task }: { task: ReplayTask }) => {
-  const percent = task.total > 0 ? Math.min(100, Math.round((task.done / task.total) * 100)) : task.status === 'running' ? 0 : 100;
+  const percent = replayPercent(task);
   return (
-    <Box sx={{ minWidth: 140 }}>
+    <Box sx={{ minWidth: 140 }} data-testid="replay-list-progress" data-done={task.done} data-total={task.total}>
       <LinearProgress variant="determinate" value={percent} aria-label={`${task.done} of ${task.total}`} />
       <Typography variant="caption" color="text.secondary">
-        {task.done} / {task.total}
+        {percent} % · {task.done} of {task.total}
       </Typography>
     </Box>
   );
@@ -109,23 +116,37 @@ const CancelReplayButton = () => {
   );
 };
 
+/**
+ * The job's figures come from its progress stream once it has spoken, and
+ * from the loaded record before: the progress bar and "Processed" read the
+ * same snapshot, so they cannot disagree while the record is refetched. When
+ * the job ends, cached lists are refreshed so the replay list agrees too.
+ */
 const ReplayDetails = () => {
   const record = useRecordContext<ReplayTask>();
+  const refresh = useRefresh();
+  const [live, setLive] = useState<Pick<ReplayTask, 'status' | 'done' | 'total' | 'updatedAt'> | null>(null);
   if (!record) return null;
+  const current = live ?? record;
+  const onTask = (task: Pick<ReplayTask, 'status' | 'done' | 'total' | 'updatedAt'>) => {
+    setLive({ status: task.status, done: task.done, total: task.total, updatedAt: task.updatedAt });
+    if (task.status !== 'running' && record.status === 'running') refresh();
+  };
   return (
     <Box>
       <PageSection title="Progress">
-        <ReplayProgress appId={record.appId} taskId={record.id} />
+        <ReplayProgress appId={record.appId} taskId={record.id} onTask={onTask} />
       </PageSection>
       <PageSection title="Replay job">
         <Facts
           items={[
             ['Id', <Mono key="id">{record.id}</Mono>],
+            ['Status', <ReplayStatusChip key="s" status={current.status} />],
             ['Kind', KIND_LABEL[record.kind] ?? record.kind],
             ['Matching', describeReplayFilter(record.filter)],
-            ['Processed', `${record.done} of ${record.total}`],
+            ['Processed', <span key="p" data-testid="replay-processed">{`${current.done} of ${current.total}`}</span>],
             ['Started', <Time key="c" value={record.createdAt} />],
-            ['Last update', <Time key="u" value={record.updatedAt} />],
+            ['Last update', <Time key="u" value={current.updatedAt} />],
           ]}
         />
       </PageSection>

@@ -1,6 +1,7 @@
-import { Chip, Typography } from '@mui/material';
+import { Box, Chip, Typography } from '@mui/material';
 import { CreateButton, Datagrid, FunctionField, ListBase } from 'react-admin';
 import { CursorPagination } from '../../components/CursorPagination';
+import { endpointName } from '../../components/endpointName';
 import { TagList, TimeField } from '../../components/fields';
 import { EmptyState, ListErrorNotice } from '../../components/states';
 import type { Endpoint } from '../../data/types';
@@ -22,7 +23,7 @@ export const EnabledChip = ({ disabled }: { disabled: boolean }) =>
 export const NoEndpoints = ({ create = true }: { create?: boolean }) => (
   <EmptyState
     title="No endpoints yet — create one to start receiving events"
-    hint="An endpoint is where this application's events go: an HTTPS URL (signed webhooks), a Kafka topic or a work queue."
+    hint="An endpoint is where this application's events go: a URL (signed webhooks), a Kafka topic or a work queue."
     action={create ? <CreateButton resource="endpoint" variant="contained" label="Create" /> : undefined}
   />
 );
@@ -31,14 +32,24 @@ export const NoEndpoints = ({ create = true }: { create?: boolean }) => (
 export const EndpointColumns = () => (
   <Datagrid rowClick={(id) => `/endpoint/${encodeURIComponent(String(id))}/show`} bulkActionButtons={false} empty={<NoEndpoints />}>
     <FunctionField
-      label="Destination"
+      label="Endpoint"
       render={(record: Endpoint) => (
-        <Typography variant="body2" sx={{ fontFamily: record.type === 'webhook' ? 'monospace' : undefined, wordBreak: 'break-all' }}>
-          {destinationOf(record)}
-        </Typography>
+        <Box data-testid="endpoint-row" data-endpoint-id={record.id}>
+          <Typography variant="body2" sx={{ fontWeight: 500 }} data-testid="endpoint-row-name">
+            {endpointName(record)}
+          </Typography>
+          {/* In full, wrapped: endpoints of one service often differ only at the end of the URL. */}
+          <Typography
+            variant="caption"
+            color="text.secondary"
+            component="div"
+            sx={{ fontFamily: record.type === 'webhook' ? 'monospace' : undefined, wordBreak: 'break-all' }}
+          >
+            {destinationOf(record)}
+          </Typography>
+        </Box>
       )}
     />
-    <FunctionField label="Description" render={(record: Endpoint) => record.description || '—'} />
     <FunctionField label="Type" render={(record: Endpoint) => record.type} />
     <FunctionField label="Status" render={(record: Endpoint) => <EnabledChip disabled={record.disabled} />} />
     <FunctionField label="Event types" render={(record: Endpoint) => <TagList items={record.filterTypes} empty="all" />} />

@@ -14,10 +14,12 @@ import {
   useRecordContext,
 } from 'react-admin';
 import { CursorPagination } from '../../components/CursorPagination';
+import { endpointName } from '../../components/endpointName';
 import { Mono, TagList, Time } from '../../components/fields';
 import { JsonView } from '../../components/JsonView';
 import { Facts, PageSection } from '../../components/PageSection';
 import { EditLoadError, ListLoadError, quietLoadError, ShowLoadError } from '../../components/states';
+import { recordIdOf } from '../../data/dataProvider';
 import type { Endpoint } from '../../data/types';
 import { NeedsApp } from '../../layout/NeedsApp';
 import { EndpointChart } from '../../live';
@@ -51,7 +53,7 @@ export const EndpointList = () => (
 
 const EndpointTitle = () => {
   const record = useRecordContext<Endpoint>();
-  return <span>{record ? `Endpoint ${record.description || destinationOf(record)}` : 'Endpoint'}</span>;
+  return <span>{record ? `Endpoint ${endpointName(record)}` : 'Endpoint'}</span>;
 };
 
 const EndpointShowActions = () => (
@@ -72,7 +74,7 @@ const EndpointDetails = () => {
   if (!record) return null;
   return (
     <Box>
-      <PageSection title={record.description || destinationOf(record)} actions={<EnabledChip disabled={record.disabled} />}>
+      <PageSection title={endpointName({ ...record, id: recordIdOf(record) })} actions={<EnabledChip disabled={record.disabled} />}>
         <Facts
           items={[
             ['Destination', <Mono key="d">{destinationOf(record)}</Mono>],
@@ -80,7 +82,7 @@ const EndpointDetails = () => {
             ...(Object.keys(record.settings ?? {}).length > 0
               ? [['Settings', <JsonView key="s" label="Settings" value={record.settings} maxHeight={240} />] as [string, ReactNode]]
               : []),
-            ['Id', <Mono key="id">{record.id}</Mono>],
+            ['Id', <Mono key="id">{recordIdOf(record)}</Mono>],
             ['UID', record.uid ? <Mono key="uid">{record.uid}</Mono> : '—'],
             ['Event types', <TagList key="ft" items={record.filterTypes} empty="all event types" />],
             ['Channels', <TagList key="ch" items={record.channels} empty="any channel" />],
