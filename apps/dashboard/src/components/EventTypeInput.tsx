@@ -15,7 +15,7 @@ interface Choice {
  * (`GET /app/{app_id}/stats/event-types`). Herald accepts unregistered types,
  * so a filter offering only registered ones could not pick what was sent.
  */
-export function useEventTypeChoices(appId: string | null | undefined): { choices: Choice[]; isPending: boolean } {
+export function useEventTypeChoices(appId: string | null | undefined): { choices: Choice[]; isPending: boolean; complete: boolean } {
   const registered = useGetList<EventType>('event-type', {
     pagination: { page: 1, perPage: 250 },
     sort: { field: 'name', order: 'ASC' },
@@ -33,7 +33,7 @@ export function useEventTypeChoices(appId: string | null | undefined): { choices
     if (!names.has(eventType)) names.set(eventType, { id: eventType, name: eventType, registered: false });
   }
   const choices = [...names.values()].sort((a, b) => a.name.localeCompare(b.name));
-  return { choices, isPending: registered.isPending || (Boolean(appId) && published.isPending) };
+  return { choices, isPending: registered.isPending || (Boolean(appId) && published.isPending), complete: !published.isPending };
 }
 
 /** A multi-select of event type names (registered or published), for filters and an endpoint's event types. */
@@ -41,15 +41,15 @@ export const EventTypeInput = ({
   appId,
   ...props
 }: { appId: string | null | undefined } & Omit<AutocompleteArrayInputProps, 'choices' | 'source'> & { source: string }) => {
-  const { choices, isPending } = useEventTypeChoices(appId);
+  const { choices, isPending, complete } = useEventTypeChoices(appId);
   return (
     <AutocompleteArrayInput
       {...props}
+      // An open list of suggestions does not take choices that arrive later: start afresh once the published ones are in.
+      key={complete ? 'complete' : 'registered only'}
       choices={choices}
       isPending={isPending}
       optionText={(choice: Choice) => (choice.registered ? choice.name : `${choice.name} (published, not registered)`)}
-      inputText={(choice: Choice) => choice.name}
-      matchSuggestion={(filter: string, choice: Choice) => choice.name.toLowerCase().includes(filter.toLowerCase())}
     />
   );
 };

@@ -1,5 +1,5 @@
 import { Autocomplete, Box, TextField, Typography } from '@mui/material';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useGetList, useLocation, useNavigate } from 'react-admin';
 import { currentApp, useCurrentAppId } from '../currentApp';
 import type { Application } from '../data/types';
@@ -13,7 +13,7 @@ export const AppPicker = () => {
   const appId = useCurrentAppId();
   const location = useLocation();
   const navigate = useNavigate();
-  const { data, isPending, error } = useGetList<Application>('app', {
+  const { data, isPending, error, refetch, dataUpdatedAt } = useGetList<Application>('app', {
     pagination: { page: 1, perPage: PICKER_PAGE_SIZE },
     sort: { field: 'createdAt', order: 'DESC' },
     filter: {},
@@ -25,13 +25,19 @@ export const AppPicker = () => {
     if (fromUrl) currentApp.set(fromUrl);
   }, [location.search]);
 
-  // Nothing chosen yet: the newest application. A chosen one that is gone (deleted): forget it.
+  // Nothing chosen yet: the newest application. A chosen one that is gone (deleted): forget it. But a
+  // list read before the choice (a `?app=` link to an application created since) is read again first.
+  const chosenAt = useRef({ appId, at: Date.now() });
+  if (chosenAt.current.appId !== appId) chosenAt.current = { appId, at: Date.now() };
   useEffect(() => {
     if (!data) return;
     const complete = data.length < PICKER_PAGE_SIZE;
     if (!appId && data[0]) currentApp.set(data[0].id);
-    else if (appId && complete && !data.some((app) => app.id === appId || app.uid === appId)) currentApp.set(data[0]?.id ?? null);
-  }, [data, appId]);
+    else if (appId && complete && !data.some((app) => app.id === appId || app.uid === appId)) {
+      if (dataUpdatedAt < chosenAt.current.at) void refetch();
+      else currentApp.set(data[0]?.id ?? null);
+    }
+  }, [data, appId, dataUpdatedAt, refetch]);
 
   const options = data ?? [];
   const value = options.find((app) => app.id === appId || app.uid === appId) ?? null;

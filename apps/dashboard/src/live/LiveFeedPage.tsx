@@ -65,17 +65,21 @@ export function LiveFeedPage() {
   const [apps, setApps] = useState<ApplicationSummary[] | null>(null);
   const [appsError, setAppsError] = useState<string | null>(null);
 
-  useEffect(() => {
+  const loadApps = async () => {
     if (portal) return;
-    let live = true;
-    listApplications().then(
-      (result) => live && setApps(result.items),
-      (error: unknown) => live && setAppsError(describeError(error)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [portal]);
+    try {
+      setApps((await listApplications()).items);
+      setAppsError(null);
+    } catch (error) {
+      setAppsError(describeError(error));
+    }
+  };
+  // An application created since the list was read shows up in the feed: read the names again (at most every 10 s).
+  const refreshApps = useThrottledTask(loadApps, { intervalMs: 10_000, leadMs: 0 });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once on open; later reads go through the throttle
+  useEffect(() => {
+    void loadApps();
+  }, []);
   const appNames = useMemo(() => new Map((apps ?? []).map((a) => [a.id, a.name])), [apps]);
   const currentName = currentAppId ? (appNames.get(currentAppId) ?? (apps ?? []).find((a) => a.uid === currentAppId)?.name) : undefined;
 
@@ -129,7 +133,14 @@ export function LiveFeedPage() {
         </Typography>
       ) : null}
       {/* Keyed by application: a new scope is a new stream, opening with that scope's recent history. */}
-      <FeedAndTiles key={appId} appId={appId} status={status} paused={paused} appNames={appNames} />
+      <FeedAndTiles
+        key={appId}
+        appId={appId}
+        status={status}
+        paused={paused}
+        appNames={portal || apps === null ? null : appNames}
+        onUnknownApp={refreshApps}
+      />
     </Box>
   );
 }
@@ -142,11 +153,21 @@ interface SeenEndpoint {
   last: AttemptEvent;
 }
 
+const NO_NAMES = new Map<string, string>();
+
 /** The newest attempts the feed opens with, so it is not empty until the next delivery. */
 const HISTORY = FEED_LIMIT;
 
-function FeedAndTiles(props: { appId: string; status: StatusFilter; paused: boolean; appNames: Map<string, string> }) {
-  const { appId, status, paused, appNames } = props;
+function FeedAndTiles(props: {
+  appId: string;
+  status: StatusFilter;
+  paused: boolean;
+  /** Null while unknown (or in portal mode, which has one application). */
+  appNames: Map<string, string> | null;
+  onUnknownApp: () => void;
+}) {
+  const { appId, status, paused, onUnknownApp } = props;
+  const appNames = props.appNames ?? NO_NAMES;
   // Every attempt received (newest first, capped), whatever the status filter; filtered when shown.
   const [rows, setRows] = useState<AttemptEvent[]>([]);
   const [frozen, setFrozen] = useState<AttemptEvent[] | null>(null);
@@ -173,6 +194,10 @@ function FeedAndTiles(props: { appId: string; status: StatusFilter; paused: bool
 
   const shown = (paused && frozen ? frozen : rows).filter((row) => status === 'all' || attemptOutcome(row) === status);
   const endpoints = useEndpointDirectory(rows);
+  const unknownApp = props.appNames !== null && rows.some((row) => !props.appNames?.has(row.appId));
+  useEffect(() => {
+    if (unknownApp) onUnknownApp();
+  }, [unknownApp, onUnknownApp]);
   const hidden = paused && frozen ? rows.filter((row) => !frozen.includes(row)).length : 0;
 
   return (
@@ -270,7 +295,7 @@ const FeedRow = memo(function FeedRow(props: {
           {appName ?? attempt.appId}
         </Typography>
       </TableCell>
-      <TableCell sx={{ maxWidth: 240 }} title={`${attempt.url} (${attempt.endpointId})`}>
+      <TableCell sx={{ maxWidth: 280 }} title={`${attempt.url} (${attempt.endpointId})`}>
         <EndpointLabel
           name={endpoint ? endpointName(endpoint) : attempt.endpointId}
           destination={attempt.url}

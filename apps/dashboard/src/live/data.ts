@@ -112,17 +112,22 @@ const DIRECTORY_RETRY_MS = 10_000;
  * The endpoints (by id) of the applications that `attempts` come from, for
  * their names: the attempt stream carries an endpoint's URL, not its
  * description or uid. Each application's list is read once, and again when
- * an endpoint of it turns up that the list did not have.
+ * an endpoint of it turns up that the list did not have (at once if the
+ * attempt is newer than the list, else at most every 10 s).
  */
-export function useEndpointDirectory(attempts: readonly { appId: string; endpointId: string }[]): Map<string, EndpointSummary> {
+export function useEndpointDirectory(
+  attempts: readonly { appId: string; endpointId: string; timestamp?: string }[],
+): Map<string, EndpointSummary> {
   const [directory, setDirectory] = useState(() => new Map<string, EndpointSummary>());
   const requested = useRef(new Map<string, number>());
   useEffect(() => {
     const due = new Set<string>();
-    for (const { appId, endpointId } of attempts) {
+    for (const { appId, endpointId, timestamp } of attempts) {
       if (directory.has(endpointId)) continue;
       const at = requested.current.get(appId);
-      if (at === undefined ? requested.current.size < DIRECTORY_APPS : Date.now() - at > DIRECTORY_RETRY_MS) due.add(appId);
+      // Listed before this attempt was made: the endpoint may be newer than the list, so ask again now.
+      const stale = at !== undefined && (Date.now() - at > DIRECTORY_RETRY_MS || (timestamp !== undefined && Date.parse(timestamp) > at));
+      if (at === undefined ? requested.current.size < DIRECTORY_APPS : stale) due.add(appId);
     }
     for (const appId of due) {
       requested.current.set(appId, Date.now());
