@@ -225,6 +225,42 @@ describe('application stats', () => {
   });
 });
 
+describe('failing endpoints and published event types', () => {
+  it("lists the organization's failing endpoints, open circuits first, and refuses app-scoped keys", async () => {
+    const db = herald.database.db;
+    await db
+      .update(schema.endpoints)
+      .set({ consecutiveFailures: 4, failingSince: new Date(base), circuitOpenUntil: new Date(Date.now() + HOUR), circuitTrips: 2 })
+      .where(eq(schema.endpoints.id, ids.broken));
+    await db.update(schema.endpoints).set({ consecutiveFailures: 1, failingSince: new Date() }).where(eq(schema.endpoints.id, ids.idle));
+    const listed = await get<{ data: { endpointId: string; appId: string; uid: string; health: Record<string, unknown> }[] }>(
+      '/api/v1/stats/endpoint-health',
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((e) => e.endpointId)).toEqual([ids.broken, ids.idle]);
+    expect(listed.body.data[0]).toMatchObject({
+      appId: ids.app,
+      uid: 'broken',
+      url: 'https://broken.test/hook',
+      health: { consecutiveFailures: 4, failingSince: new Date(base).toISOString(), circuitTrips: 2 },
+    });
+    expect((await get<{ data: unknown[] }>('/api/v1/stats/endpoint-health', intruder)).body.data).toEqual([]);
+    const appKey = (await issueApiKey(db, { orgId: herald.orgId, scope: 'app', appId: ids.app, name: 'app' })).token;
+    expect((await get('/api/v1/stats/endpoint-health', appKey)).status).toBe(403);
+  });
+
+  it("lists the event types of an application's messages, newest use first, registered or not", async () => {
+    await call(herald.url, 'POST', `/api/v1/app/${ids.app}/msg`, {
+      token: herald.rootToken,
+      json: { eventType: 'z.unregistered', payload: {} },
+    });
+    const listed = await get<{ data: { eventType: string; lastPublishedAt: string }[] }>(`/api/v1/app/stats/stats/event-types`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((t) => t.eventType)).toEqual(['z.unregistered', 'a.b']);
+    expect((await get(`/api/v1/app/${ids.app}/stats/event-types`, intruder)).status).toBe(404);
+  });
+});
+
 describe('tenancy', () => {
   it("answers 404 for another organization's application and endpoint", async () => {
     for (const path of [`/api/v1/app/${ids.app}/stats`, `/api/v1/app/stats/stats`, `/api/v1/app/${ids.app}/endpoint/${ids.ok}/stats`]) {

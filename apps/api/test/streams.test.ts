@@ -391,6 +391,31 @@ describe('GET /api/v1/stream/attempts', () => {
     expect(bad).toMatchObject({ status: 422, body: { code: 'validation', errors: [{ path: 'query.status' }] } });
   });
 
+  it('opens with the newest `history` matching attempts, then goes on live; a resume point wins', async () => {
+    const older = await insertAttempts(side, 3, 'succeeded');
+    const failed = await insertAttempts(side, 1, 'failed');
+    const stream = await openStream('/api/v1/stream/attempts?app_id=side&status=0&history=2', { token: herald.rootToken });
+    await stream.until((s) => s.events.length >= 2);
+    // The two newest successes of this application, oldest first; the failure is filtered out.
+    expect(stream.events.map((e) => data(e).id)).toEqual(older.slice(1));
+    const later = await insertAttempts(side, 1, 'succeeded');
+    await stream.until((s) => s.events.length >= 3);
+    stream.close();
+    expect(stream.events.map((e) => data(e).id)).toEqual([...older.slice(1), ...later]);
+    expect(failed).toHaveLength(1);
+
+    const resumed = await openStream(`/api/v1/stream/attempts?app_id=side&history=100&last_event_id=${stream.events[1]!.id}`, {
+      token: herald.rootToken,
+    });
+    await resumed.until((s) => s.events.length >= 2);
+    await sleep(250);
+    resumed.close();
+    expect(resumed.events.map((e) => data(e).id)).toEqual([...failed, ...later]);
+
+    const tooMany = await openError('/api/v1/stream/attempts?history=5000', { token: herald.rootToken });
+    expect(tooMany).toMatchObject({ status: 422, body: { errors: [{ path: 'query.history' }] } });
+  });
+
   it('keeps tenants apart: 404 for another organization, app-scoped keys inside their application', async () => {
     const db = herald.database.db;
     const stranger = await createOrganization(db, { name: 'Stranger' });
