@@ -25,6 +25,14 @@ const ADMIN_PASSWORD = 'a quickstart admin passphrase';
 const LIVE_TIMEOUT_MS = 20_000;
 /** Endpoints of one service whose URLs differ only at the end. */
 const SHARED_PATH = '/hooks/tenants/acme-corporation/webhooks/v2/deliveries';
+/**
+ * The most the dashboard needs from a Content-Security-Policy: its own
+ * scripts (no inline script, no eval), inline styles (MUI's emotion injects
+ * <style> elements at run time), and fetch/SSE to its own origin.
+ */
+const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; font-src 'self'; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 describe('dashboard quickstart in a browser', () => {
   let herald: TestHerald;
@@ -244,5 +252,31 @@ describe('dashboard quickstart in a browser', () => {
     expect(await page.locator('[data-testid="status-chip"][data-final="true"]').textContent()).toBe('Failed — final (dead-lettered)');
     expect(await chips.filter({ hasText: /^Failed$/ }).count()).toBeGreaterThanOrEqual(1);
     await screenshot(page, 'quickstart-final-failure');
+  });
+
+  it('runs under a strict Content-Security-Policy: no inline script, no eval, styles inline only', async () => {
+    const strict = await context.newPage();
+    try {
+      // The policy rides on the HTML answer, as the API will send it.
+      await strict.route(`${herald.url}/`, async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': DASHBOARD_CSP } });
+      });
+      await strict.addInitScript(() => {
+        const seen: string[] = [];
+        (globalThis as unknown as { cspViolations: string[] }).cspViolations = seen;
+        document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
+      });
+      await strict.goto(`${herald.url}/#/live`);
+      // Rendered (scripts and styles allowed), and the SSE feed connected (connect-src).
+      await strict.locator('[data-testid="live-connection"][data-state="live"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
+      await strict.locator('[data-testid="live-row"]').first().waitFor();
+      await strict.goto(`${herald.url}/#/endpoint/${endpointId}/show?app=${appId}`);
+      await strict.getByTestId('endpoint-chart').waitFor();
+      expect(await strict.evaluate(() => document.querySelector('style') !== null), 'emotion injected its styles').toBe(true);
+      expect(await strict.evaluate(() => (globalThis as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
+    } finally {
+      await strict.close();
+    }
   });
 });
