@@ -35,6 +35,8 @@ describe('dashboard polish in a browser', () => {
   let browser: Browser;
   let page: Page;
   let appId = '';
+  /** An application of its own for the replay test, made before the dashboard first lists applications. */
+  let replayApp = '';
 
   const api = <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
     call<T>(herald.url, method, `/api/v1${path}`, { token: herald.rootToken, json });
@@ -71,6 +73,7 @@ describe('dashboard polish in a browser', () => {
     });
     const app = await api<{ id: string }>('POST', '/app', { name: 'Polish', uid: 'polish-shop' });
     appId = app.body.id;
+    replayApp = (await api<{ id: string }>('POST', '/app', { name: 'Replays' })).body.id;
 
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -146,8 +149,6 @@ describe('dashboard polish in a browser', () => {
   });
 
   it('shows one replay status on the list and on the page', async () => {
-    const other = await api<{ id: string }>('POST', '/app', { name: 'Replays' });
-    const replayApp = other.body.id;
     await api('POST', `/app/${replayApp}/endpoint`, { url: `${receiver.url}/replay` });
     for (let n = 0; n < 2; n++) await api('POST', `/app/${replayApp}/msg`, { eventType: 'replay.test', payload: { n } });
     await expect

@@ -41,8 +41,12 @@ describe('dashboard quickstart in a browser', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  /** Made through the dashboard by the quickstart walk. */
   let appId = '';
   let endpointId = '';
+  /** Made through the API, so each later test stands on its own even if the walk fails. */
+  let storeId = '';
+  let billingId = '';
 
   const api = <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
     call<T>(herald.url, method, `/api/v1${path}`, { token: herald.rootToken, json });
@@ -75,6 +79,14 @@ describe('dashboard quickstart in a browser', () => {
       sender: testSender({ timeoutMs: 2000 }),
       sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 5000 },
     });
+    const store = await api<{ id: string }>('POST', '/app', { name: 'Storefront' });
+    storeId = store.body.id;
+    const billing = await api<{ id: string }>('POST', `/app/${storeId}/endpoint`, {
+      url: `${receiver.url}${SHARED_PATH}/billing-eu`,
+      description: 'Billing (EU)',
+    });
+    billingId = billing.body.id;
+
     browser = await launchBrowser();
     // The width the issue was seen at.
     context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -147,12 +159,12 @@ describe('dashboard quickstart in a browser', () => {
   it('opens the live page with recent history, not empty', async () => {
     const before: string[] = [];
     for (let n = 0; n < 3; n++) {
-      const sent = await api<{ id: string }>('POST', `/app/${appId}/msg`, { eventType: 'invoice.paid', payload: { n } });
+      const sent = await api<{ id: string }>('POST', `/app/${storeId}/msg`, { eventType: 'invoice.paid', payload: { n } });
       before.push(sent.body.id);
     }
     await expect
       .poll(
-        async () => (await api<{ data: { status: number }[] }>('GET', `/app/${appId}/msg/${before[2]}/endpoint`)).body.data[0]?.status,
+        async () => (await api<{ data: { status: number }[] }>('GET', `/app/${storeId}/msg/${before[2]}/endpoint`)).body.data[0]?.status,
         {
           timeout: LIVE_TIMEOUT_MS,
         },
@@ -170,34 +182,35 @@ describe('dashboard quickstart in a browser', () => {
     await api('POST', `/app/${other.body.id}/endpoint`, { url: `${receiver.url}/other`, description: 'Other shop hooks' });
     const elsewhere = await api<{ id: string }>('POST', `/app/${other.body.id}/msg`, { eventType: 'invoice.paid', payload: {} });
 
-    await page.goto(`${herald.url}/#/live`);
+    // `?app=` chooses the current application, as the app bar's picker does.
+    await page.goto(`${herald.url}/#/live?app=${storeId}`);
     await liveRow(page, elsewhere.body.id, 'succeeded').waitFor({ timeout: LIVE_TIMEOUT_MS });
     expect(await page.getByRole('combobox', { name: /application/i }).count()).toBe(1);
     // Created after the page read the application names: read again, not shown as an id.
     await expect.poll(() => liveRow(page, elsewhere.body.id, 'succeeded').locator('td').nth(1).textContent()).toBe('Other shop');
 
-    // The app bar's picker is on Quickstart (opened last): "Only Quickstart" keeps its rows alone.
+    // The app bar's picker is on Storefront: "Only Storefront" keeps its rows alone.
     await page.getByTestId('live-scope-current').click();
     await expect.poll(() => page.locator('[data-testid="live-row"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     const apps = await page.locator('[data-testid="live-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-app-id')));
-    expect(new Set(apps)).toEqual(new Set([appId]));
+    expect(new Set(apps)).toEqual(new Set([storeId]));
     await page.getByTestId('live-scope-all').click();
     await liveRow(page, elsewhere.body.id, 'succeeded').waitFor({ timeout: 10_000 });
   });
 
   it('names endpoints by description or uid and keeps URLs that differ at the end apart; Duration fits at 1440 px', async () => {
-    const byUid = await api<{ id: string }>('POST', `/app/${appId}/endpoint`, {
+    const byUid = await api<{ id: string }>('POST', `/app/${storeId}/endpoint`, {
       url: `${receiver.url}${SHARED_PATH}/shipping-us`,
       uid: 'shipping-us',
     });
-    const message = await api<{ id: string }>('POST', `/app/${appId}/msg`, { eventType: 'invoice.paid', payload: { both: true } });
+    const message = await api<{ id: string }>('POST', `/app/${storeId}/msg`, { eventType: 'invoice.paid', payload: { both: true } });
 
     await page.goto(`${herald.url}/#/live`);
     const rowTo = (endpoint: string) =>
       page.locator(
         `[data-testid="live-row"][data-message-id="${message.body.id}"][data-endpoint-id="${endpoint}"][data-status="succeeded"]`,
       );
-    const rows = { described: rowTo(endpointId), uid: rowTo(byUid.body.id) };
+    const rows = { described: rowTo(billingId), uid: rowTo(byUid.body.id) };
     await rows.described.waitFor({ timeout: LIVE_TIMEOUT_MS });
     await rows.uid.waitFor({ timeout: LIVE_TIMEOUT_MS });
     // Names come from the endpoint list, read as soon as an endpoint newer than it shows up.
@@ -226,25 +239,27 @@ describe('dashboard quickstart in a browser', () => {
     await screenshot(page, 'quickstart-live-1440');
 
     // The endpoints list names them the same way.
-    await page.goto(`${herald.url}/#/endpoint?app=${appId}`);
+    await page.goto(`${herald.url}/#/endpoint?app=${storeId}`);
     await page.locator(`[data-testid="endpoint-row"][data-endpoint-id="${byUid.body.id}"]`).waitFor();
     const names = await page.getByTestId('endpoint-row-name').allTextContents();
     expect(names.sort()).toEqual(['Billing (EU)', 'shipping-us']);
   });
 
   it('marks the failure after which nothing is retried as final', async () => {
-    const failing = await api<{ id: string }>('POST', `/app/${appId}/endpoint`, {
+    const failing = await api<{ id: string }>('POST', `/app/${storeId}/endpoint`, {
       url: `${receiver.url}/always-fails`,
       description: 'Broken receiver',
       filterTypes: ['order.failed'],
     });
     expect(failing.status).toBe(201);
-    const message = await api<{ id: string }>('POST', `/app/${appId}/msg`, { eventType: 'order.failed', payload: { n: 1 } });
+    const message = await api<{ id: string }>('POST', `/app/${storeId}/msg`, { eventType: 'order.failed', payload: { n: 1 } });
     await expect
-      .poll(async () => (await api<{ data: unknown[] }>('GET', `/app/${appId}/dead-letter`)).body.data.length, { timeout: LIVE_TIMEOUT_MS })
+      .poll(async () => (await api<{ data: unknown[] }>('GET', `/app/${storeId}/dead-letter`)).body.data.length, {
+        timeout: LIVE_TIMEOUT_MS,
+      })
       .toBe(1);
 
-    await page.goto(`${herald.url}/#/msg/${message.body.id}/show?app=${appId}`);
+    await page.goto(`${herald.url}/#/msg/${message.body.id}/show?app=${storeId}`);
     const chips = page.locator('[data-testid="status-chip"]');
     await page.locator('[data-testid="status-chip"][data-final="true"]').waitFor({ timeout: 10_000 });
     // Two failed attempts (first try and its one retry): only the last is final.
@@ -271,7 +286,7 @@ describe('dashboard quickstart in a browser', () => {
       // Rendered (scripts and styles allowed), and the SSE feed connected (connect-src).
       await strict.locator('[data-testid="live-connection"][data-state="live"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
       await strict.locator('[data-testid="live-row"]').first().waitFor();
-      await strict.goto(`${herald.url}/#/endpoint/${endpointId}/show?app=${appId}`);
+      await strict.goto(`${herald.url}/#/endpoint/${billingId}/show?app=${storeId}`);
       await strict.getByTestId('endpoint-chart').waitFor();
       expect(await strict.evaluate(() => document.querySelector('style') !== null), 'emotion injected its styles').toBe(true);
       expect(await strict.evaluate(() => (globalThis as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);

@@ -33,7 +33,7 @@ export function useEventTypeChoices(appId: string | null | undefined): { choices
     if (!names.has(eventType)) names.set(eventType, { id: eventType, name: eventType, registered: false });
   }
   const choices = [...names.values()].sort((a, b) => a.name.localeCompare(b.name));
-  return { choices, isPending: registered.isPending || (Boolean(appId) && published.isPending), complete: !published.isPending };
+  return { choices, isPending: registered.isPending || (Boolean(appId) && published.isPending), complete: !appId || !published.isPending };
 }
 
 /** A multi-select of event type names (registered or published), for filters and an endpoint's event types. */
@@ -45,8 +45,8 @@ export const EventTypeInput = ({
   return (
     <AutocompleteArrayInput
       {...props}
-      // An open list of suggestions does not take choices that arrive later: start afresh once the published ones are in.
-      key={complete ? 'complete' : 'registered only'}
+      // An open list of suggestions does not take choices that arrive later: it opens once all are in (a moment).
+      disabled={props.disabled || !complete}
       choices={choices}
       isPending={isPending}
       optionText={(choice: Choice) => (choice.registered ? choice.name : `${choice.name} (published, not registered)`)}
