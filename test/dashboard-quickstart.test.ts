@@ -178,14 +178,15 @@ describe('dashboard quickstart in a browser', () => {
   });
 
   it('has one application picker: the live page narrows to the app bar’s application', async () => {
+    // `?app=` chooses the current application, as the app bar's picker does.
+    await page.goto(`${herald.url}/#/live?app=${storeId}`);
+    await page.locator('[data-testid="live-connection"][data-state="live"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
+    expect(await page.getByRole('combobox', { name: /application/i }).count()).toBe(1);
+
     const other = await api<{ id: string }>('POST', '/app', { name: 'Other shop' });
     await api('POST', `/app/${other.body.id}/endpoint`, { url: `${receiver.url}/other`, description: 'Other shop hooks' });
     const elsewhere = await api<{ id: string }>('POST', `/app/${other.body.id}/msg`, { eventType: 'invoice.paid', payload: {} });
-
-    // `?app=` chooses the current application, as the app bar's picker does.
-    await page.goto(`${herald.url}/#/live?app=${storeId}`);
     await liveRow(page, elsewhere.body.id, 'succeeded').waitFor({ timeout: LIVE_TIMEOUT_MS });
-    expect(await page.getByRole('combobox', { name: /application/i }).count()).toBe(1);
     // Created after the page read the application names: read again, not shown as an id.
     await expect.poll(() => liveRow(page, elsewhere.body.id, 'succeeded').locator('td').nth(1).textContent()).toBe('Other shop');
 
