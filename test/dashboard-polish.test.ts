@@ -167,14 +167,23 @@ describe('dashboard polish in a browser', () => {
     const progress = page.locator('[data-testid="replay-progress"][data-state="finished"]');
     await progress.waitFor({ timeout: LIVE_TIMEOUT_MS });
     // The moment the progress says so, the rest of the page says the same, with no refetch in between.
-    const seen = await page.evaluate(() => ({
-      state: document.querySelector('[data-testid="replay-state"]')?.textContent,
-      progress: document.querySelector('[data-testid="replay-progress"] .MuiTypography-root.MuiTypography-body2')?.textContent,
-      done: document.querySelector('[data-testid="replay-progress"]')?.getAttribute('data-done'),
-      total: document.querySelector('[data-testid="replay-progress"]')?.getAttribute('data-total'),
-      processed: [...document.querySelectorAll('dt')].find((dt) => dt.textContent === 'Processed')?.nextElementSibling?.textContent,
-      status: [...document.querySelectorAll('dt')].find((dt) => dt.textContent === 'Status')?.nextElementSibling?.textContent,
-    }));
+    // Read in one go inside the page (the test's TypeScript has no DOM types: the shape used is spelled out).
+    type Node = { textContent: string | null; nextElementSibling: Node | null; getAttribute(name: string): string | null };
+    type Doc = { querySelector(selector: string): Node | null; querySelectorAll(selector: string): Iterable<Node> };
+    const seen = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: Doc }).document;
+      const fact = (label: string) =>
+        [...doc.querySelectorAll('dt')].find((dt) => dt.textContent === label)?.nextElementSibling?.textContent;
+      const card = doc.querySelector('[data-testid="replay-progress"]');
+      return {
+        state: doc.querySelector('[data-testid="replay-state"]')?.textContent,
+        progress: doc.querySelector('[data-testid="replay-progress"] .MuiTypography-root.MuiTypography-body2')?.textContent,
+        done: card?.getAttribute('data-done'),
+        total: card?.getAttribute('data-total'),
+        processed: fact('Processed'),
+        status: fact('Status'),
+      };
+    });
     expect(seen).toEqual({ state: 'Completed', progress: '100 %', done: '2', total: '2', processed: '2 of 2', status: 'Completed' });
 
     await page.getByRole('menuitem', { name: 'Replays' }).click();

@@ -244,7 +244,8 @@ describe('dashboard quickstart in a browser', () => {
     const fit = await page.getByRole('columnheader', { name: 'Duration' }).evaluate((header) => {
       const box = header.getBoundingClientRect();
       const container = header.closest('.MuiTableContainer-root')!.getBoundingClientRect();
-      return { right: box.right, visibleRight: Math.min(container.right, window.innerWidth), width: box.width };
+      const viewport = (globalThis as unknown as { innerWidth: number }).innerWidth;
+      return { right: box.right, visibleRight: Math.min(container.right, viewport), width: box.width };
     });
     expect(fit.width).toBeGreaterThan(0);
     expect(fit.right).toBeLessThanOrEqual(fit.visibleRight + 1);
@@ -287,7 +288,10 @@ describe('dashboard quickstart in a browser', () => {
       await strict.addInitScript(() => {
         const seen: string[] = [];
         (globalThis as unknown as { cspViolations: string[] }).cspViolations = seen;
-        document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
+        type Violation = { violatedDirective: string; blockedURI: string };
+        const doc = (globalThis as unknown as { document: { addEventListener(type: string, listener: (event: Violation) => void): void } })
+          .document;
+        doc.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
       });
       await strict.goto(`${herald.url}/#/live`);
       // Rendered (scripts and styles allowed), and the SSE feed connected (connect-src).
@@ -295,7 +299,7 @@ describe('dashboard quickstart in a browser', () => {
       await strict.locator('[data-testid="live-row"]').first().waitFor();
       await strict.goto(`${herald.url}/#/endpoint/${billingId}/show?app=${storeId}`);
       await strict.getByTestId('endpoint-chart').waitFor();
-      expect(await strict.evaluate(() => document.querySelector('style') !== null), 'emotion injected its styles').toBe(true);
+      expect(await strict.locator('style').count(), 'emotion injected its styles').toBeGreaterThan(0);
       expect(await strict.evaluate(() => (globalThis as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
     } finally {
       await strict.close();
