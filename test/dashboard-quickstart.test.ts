@@ -261,7 +261,17 @@ describe('dashboard quickstart in a browser', () => {
       filterTypes: ['order.failed'],
     });
     expect(failing.status).toBe(201);
+    // The live feed, open before the message is published, marks the final attempt as it arrives.
+    await page.goto(`${herald.url}/#/live`);
+    await page.locator('[data-testid="live-connection"][data-state="live"]').waitFor({ timeout: LIVE_TIMEOUT_MS });
     const message = await api<{ id: string }>('POST', `/app/${storeId}/msg`, { eventType: 'order.failed', payload: { n: 1 } });
+    const failedRows = page.locator(`[data-testid="live-row"][data-message-id="${message.body.id}"][data-status="failed"]`);
+    await expect.poll(() => failedRows.count(), { timeout: LIVE_TIMEOUT_MS }).toBe(2);
+    // Newest first: the retry, final; then the first try, which was retried.
+    expect(await failedRows.nth(0).getByTestId('status-chip').textContent()).toBe('failed — final (dead-lettered)');
+    expect(await failedRows.nth(1).getByTestId('status-chip').textContent()).toBe('failed');
+    await screenshot(page, 'quickstart-live-final');
+
     await expect
       .poll(async () => (await api<{ data: unknown[] }>('GET', `/app/${storeId}/dead-letter`)).body.data.length, {
         timeout: LIVE_TIMEOUT_MS,

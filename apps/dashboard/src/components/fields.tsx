@@ -1,6 +1,6 @@
 import { Box, Chip, type ChipProps, Tooltip, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
-import { type RaRecord, useRecordContext } from 'react-admin';
+import { useRecordContext } from 'react-admin';
 import type { StatusText } from '../data/types';
 
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
@@ -74,10 +74,10 @@ export const StatusChip = ({ status, final }: { status: StatusText | string | un
   );
 };
 
-export const StatusField = ({ final }: { label?: string; source?: string; sortable?: boolean; final?: (record: RaRecord) => boolean }) => {
+export const StatusField = (_: { label?: string; source?: string; sortable?: boolean }) => {
   const record = useRecordContext();
-  const isFinal = record ? ((record.final as boolean | undefined) ?? final?.(record)) : undefined;
-  return <StatusChip status={record?.statusText as string | undefined} final={isFinal} />;
+  // `final` is optional: an API from before it leaves it out, and the chip then says "Failed".
+  return <StatusChip status={record?.statusText as string | undefined} final={record?.final as boolean | undefined} />;
 };
 
 /** HTTP status code coloured by class; 0 means no response (connection error, timeout). */

@@ -264,6 +264,26 @@ function emptyText(state: string, status: StatusFilter, total: number): string {
   return 'Waiting for deliveries…';
 }
 
+/** A dotted name (`invoice.paid`) that may wrap after a dot, never inside a word. */
+function BreakAtDots({ text }: { text: string }) {
+  const parts = text.split('.');
+  return (
+    <>
+      {parts.map((part, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string, in order
+        <span key={i}>
+          {part}
+          {i < parts.length - 1 ? (
+            <>
+              .<wbr />
+            </>
+          ) : null}
+        </span>
+      ))}
+    </>
+  );
+}
+
 /** `msg_` and the last characters: enough to tell rows apart; the whole id is in the title. */
 const shortMessageId = (id: string) => (id.length > 14 ? `${id.slice(0, 4)}…${id.slice(-8)}` : id);
 
@@ -307,7 +327,7 @@ const FeedRow = memo(function FeedRow(props: {
       <TableCell sx={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }} title={attempt.msgId}>
         {shortMessageId(attempt.msgId)}
       </TableCell>
-      <TableCell sx={{ wordBreak: 'break-word' }}>{attempt.eventType ?? '—'}</TableCell>
+      <TableCell>{attempt.eventType ? <BreakAtDots text={attempt.eventType} /> : '—'}</TableCell>
       <TableCell>
         <OutcomeChip outcome={outcome} final={attempt.final} />
         {attempt.triggerType === 1 ? <Chip size="small" variant="outlined" label="manual" sx={{ ml: 0.5 }} /> : null}

@@ -1,20 +1,7 @@
 import ReplayIcon from '@mui/icons-material/Replay';
 import { Box, Chip, CircularProgress, Stack, Typography } from '@mui/material';
 import { useState } from 'react';
-import {
-  Button,
-  Datagrid,
-  FunctionField,
-  ListBase,
-  type RaRecord,
-  ReferenceField,
-  Title,
-  useGetList,
-  useGetOne,
-  useNotify,
-  useParams,
-  useRefresh,
-} from 'react-admin';
+import { Button, Datagrid, FunctionField, ListBase, ReferenceField, Title, useGetOne, useNotify, useParams, useRefresh } from 'react-admin';
 import { api } from '../api';
 import { CursorPagination } from '../components/CursorPagination';
 import { EndpointLabel, endpointName } from '../components/endpointName';
@@ -23,7 +10,7 @@ import { JsonView } from '../components/JsonView';
 import { Facts, PageSection } from '../components/PageSection';
 import { EmptyState, errorMessage, ListErrorNotice, LoadError } from '../components/states';
 import { useCurrentAppId } from '../currentApp';
-import type { Attempt, Endpoint, Message, MessageDestination } from '../data/types';
+import type { Attempt, Endpoint, Message } from '../data/types';
 import { destinationOf } from './endpoints/EndpointTable';
 
 const enc = encodeURIComponent;
@@ -67,35 +54,6 @@ export const ResendButton = ({
   );
 };
 
-/**
- * For APIs whose attempts do not say `final` yet: on a message's page, the
- * newest failed attempt to an endpoint whose delivery is dead-lettered
- * (status fail) is the final one. When the API sends `final`, it wins.
- */
-function useFinalFailures(appId: string, msgId: string | undefined): ((record: RaRecord) => boolean) | undefined {
-  const destinations = useGetList<MessageDestination>(
-    'destination',
-    { filter: { appId, msgId }, pagination: { page: 1, perPage: 250 }, sort: { field: 'id', order: 'ASC' }, meta: { appId } },
-    { enabled: Boolean(msgId) },
-  );
-  const attempts = useGetList<Attempt>(
-    'attempt',
-    { filter: { appId, msgId }, pagination: { page: 1, perPage: 250 }, sort: { field: 'id', order: 'ASC' }, meta: { appId } },
-    { enabled: Boolean(msgId) },
-  );
-  if (!msgId || !destinations.data || !attempts.data) return undefined;
-  const dead = new Set(destinations.data.filter((d) => d.statusText === 'fail').map((d) => String(d.id)));
-  const finalIds = new Set<string>();
-  const newest = new Map<string, Attempt>();
-  for (const attempt of attempts.data) {
-    if (!dead.has(attempt.endpointId)) continue;
-    const seen = newest.get(attempt.endpointId);
-    if (!seen || attempt.timestamp > seen.timestamp) newest.set(attempt.endpointId, attempt);
-  }
-  for (const attempt of newest.values()) if (attempt.statusText === 'fail') finalIds.add(attempt.id);
-  return (record) => finalIds.has(String(record.id));
-}
-
 const TRIGGERS = ['scheduled', 'manual'];
 export const TriggerText = ({ trigger }: { trigger: number }) => <span>{TRIGGERS[trigger] ?? 'scheduled'}</span>;
 
@@ -115,7 +73,6 @@ export const AttemptTable = ({
   emptyHint?: string;
 }) => {
   const filter = msgId ? { appId, msgId } : { appId, endpointId };
-  const final = useFinalFailures(appId, msgId);
   return (
     <ListBase resource="attempt" filter={filter} perPage={20} disableSyncWithLocation queryOptions={{ meta: { appId } }}>
       <ListErrorNotice />
@@ -124,7 +81,7 @@ export const AttemptTable = ({
         rowClick={(_id, _resource, record) => `/msg/${enc(String(record.msgId))}/attempt/${enc(String(record.id))}`}
         empty={<EmptyState title="No delivery attempts yet" hint={emptyHint} />}
       >
-        <StatusField label="Status" sortable={false} final={final} />
+        <StatusField label="Status" sortable={false} />
         <FunctionField label="HTTP" render={(record: Attempt) => <HttpCode code={record.responseStatusCode} />} />
         <FunctionField label="Duration" render={(record: Attempt) => <DurationText ms={record.responseDurationMs} />} />
         {msgId ? (

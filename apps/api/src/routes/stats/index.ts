@@ -99,23 +99,38 @@ const appRoute = createRoute({
 
 export const EndpointAttentionOut = z
   .object({
-    data: z.array(
-      z.object({
-        endpointId: z.string().openapi({ example: 'ep_2vBq8hXkR1nJ3sQ0aZ7yLm' }),
-        appId: z.string().openapi({ example: 'app_2vBq8fTz0cW6pE1kN4rHdQ' }),
-        uid: z.string().nullable(),
-        url: z.string().openapi({ description: 'Empty for Kafka and queue endpoints', example: 'https://billing.example.com/webhooks' }),
-        description: z.string(),
-        type: z.string().openapi({ example: 'webhook' }),
-        disabled: z.boolean(),
-        health: z.object({
-          consecutiveFailures: z.number().int(),
-          failingSince: z.string().nullable(),
-          circuitOpenUntil: z.string().nullable().openapi({ description: 'While in the future, nothing is sent but a probe' }),
-          circuitTrips: z.number().int().openapi({ description: 'Times the circuit opened since the last success' }),
+    data: z
+      .array(
+        z.object({
+          endpointId: z.string().openapi({ description: 'The endpoint', example: 'ep_2vBq8hXkR1nJ3sQ0aZ7yLm' }),
+          appId: z.string().openapi({ description: 'Its application', example: 'app_2vBq8fTz0cW6pE1kN4rHdQ' }),
+          uid: z.string().nullable().openapi({ description: "The endpoint's uid, if it has one", example: 'billing-eu' }),
+          url: z
+            .string()
+            .openapi({
+              description: 'Where it delivers; empty for Kafka and queue endpoints',
+              example: 'https://billing.example.com/webhooks',
+            }),
+          description: z.string().openapi({ description: "The endpoint's description", example: 'Billing service (EU)' }),
+          type: z.string().openapi({ description: 'webhook, kafka or queue', example: 'webhook' }),
+          disabled: z.boolean().openapi({ description: 'Disabled (by an operator, or after failing too long)', example: false }),
+          health: z
+            .object({
+              consecutiveFailures: z.number().int().openapi({ description: 'Failed attempts in a row', example: 12 }),
+              failingSince: z
+                .string()
+                .nullable()
+                .openapi({ description: 'When the current run of failures began', example: '2026-01-01T11:58:00.000Z' }),
+              circuitOpenUntil: z.string().nullable().openapi({
+                description: 'While in the future, nothing is sent to the endpoint but a probe',
+                example: '2026-01-01T12:05:00.000Z',
+              }),
+              circuitTrips: z.number().int().openapi({ description: 'Times the circuit opened since the last success', example: 2 }),
+            })
+            .openapi({ description: "The endpoint's circuit breaker right now" }),
         }),
-      }),
-    ),
+      )
+      .openapi({ description: 'Open circuits first, then the longest failing; at most 100' }),
   })
   .openapi('EndpointAttentionList');
 
@@ -135,12 +150,16 @@ const attentionRoute = createRoute({
 
 export const PublishedEventTypesOut = z
   .object({
-    data: z.array(
-      z.object({
-        eventType: z.string().openapi({ example: 'invoice.paid' }),
-        lastPublishedAt: z.string().openapi({ example: '2026-01-01T12:00:00.000Z' }),
-      }),
-    ),
+    data: z
+      .array(
+        z.object({
+          eventType: z.string().openapi({ description: 'An event type messages were published with', example: 'invoice.paid' }),
+          lastPublishedAt: z
+            .string()
+            .openapi({ description: 'When the newest of those messages was published', example: '2026-01-01T12:00:00.000Z' }),
+        }),
+      )
+      .openapi({ description: 'Most recently used first; at most 250' }),
   })
   .openapi('PublishedEventTypes');
 
