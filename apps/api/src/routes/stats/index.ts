@@ -105,12 +105,10 @@ export const EndpointAttentionOut = z
           endpointId: z.string().openapi({ description: 'The endpoint', example: 'ep_2vBq8hXkR1nJ3sQ0aZ7yLm' }),
           appId: z.string().openapi({ description: 'Its application', example: 'app_2vBq8fTz0cW6pE1kN4rHdQ' }),
           uid: z.string().nullable().openapi({ description: "The endpoint's uid, if it has one", example: 'billing-eu' }),
-          url: z
-            .string()
-            .openapi({
-              description: 'Where it delivers; empty for Kafka and queue endpoints',
-              example: 'https://billing.example.com/webhooks',
-            }),
+          url: z.string().openapi({
+            description: 'Where it delivers; empty for Kafka and queue endpoints',
+            example: 'https://billing.example.com/webhooks',
+          }),
           description: z.string().openapi({ description: "The endpoint's description", example: 'Billing service (EU)' }),
           type: z.string().openapi({ description: 'webhook, kafka or queue', example: 'webhook' }),
           disabled: z.boolean().openapi({ description: 'Disabled (by an operator, or after failing too long)', example: false }),
