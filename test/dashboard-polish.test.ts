@@ -197,6 +197,8 @@ describe('dashboard polish in a browser', () => {
     await api('POST', `/app/${appId}/msg`, { eventType: 'order.shipped', payload: {} });
 
     await page.goto(`${herald.url}/#/msg?app=${appId}`);
+    // `?app=` has switched from the previous test's application: its message is listed.
+    await page.getByText('order.shipped').first().waitFor();
     await page.getByLabel('Event types').first().click();
     await page.getByLabel('Event types').first().fill('order.');
     const options = page.getByRole('option');
