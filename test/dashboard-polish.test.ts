@@ -1,13 +1,8 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { startWorker } from '@herald/worker';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser';
-import { call, startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { startDashboardStack } from './support/dashboard-stack';
+import { call, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
 
 /**
@@ -17,8 +12,6 @@ import { type Receiver, startReceiver } from './support/receiver';
  * replay status on the list and the page, published event types in filters,
  * and an endpoint form that edits payload filters, throttle and Kafka settings.
  */
-const ROOT = join(import.meta.dirname, '..');
-const DASHBOARD_DIR = join(ROOT, 'apps', 'dashboard', 'dist');
 const ADMIN_EMAIL = 'admin@polish.test';
 const ADMIN_PASSWORD = 'a polished admin passphrase';
 const LIVE_TIMEOUT_MS = 20_000;
@@ -42,9 +35,6 @@ describe('dashboard polish in a browser', () => {
     call<T>(herald.url, method, `/api/v1${path}`, { token: herald.rootToken, json });
 
   beforeAll(async () => {
-    if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
-      await promisify(execFile)('npm', ['run', 'build', '--workspace', '@herald/dashboard'], { cwd: ROOT });
-    }
     receiver = await startReceiver((request) => {
       if (request.path.endsWith('/circuit')) return { status: 500, body: 'down for good' };
       if (request.path.endsWith('/replay') && replayFails) return { status: 503, body: 'down for now' };
@@ -54,23 +44,7 @@ describe('dashboard polish in a browser', () => {
       }
       return { status: 200, body: 'ok' };
     });
-    herald = await startTestHerald({
-      queue: 'redis',
-      config: {
-        HERALD_RETRY_SCHEDULE: '1',
-        HERALD_DELIVERY_TIMEOUT_MS: '2000',
-        HERALD_ADMIN_EMAIL: ADMIN_EMAIL,
-        HERALD_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      },
-      deps: { dashboardDir: DASHBOARD_DIR },
-    });
-    worker = startWorker({
-      config: herald.config,
-      db: herald.database.db,
-      queue: herald.queue,
-      sender: testSender({ timeoutMs: 2000 }),
-      sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 5000, circuitGraceMs: 500 },
-    });
+    ({ herald, worker } = await startDashboardStack({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, { circuitGraceMs: 500 }));
     const app = await api<{ id: string }>('POST', '/app', { name: 'Polish', uid: 'polish-shop' });
     appId = app.body.id;
     replayApp = (await api<{ id: string }>('POST', '/app', { name: 'Replays' })).body.id;

@@ -1,13 +1,8 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { startWorker } from '@herald/worker';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser';
-import { call, startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { startDashboardStack } from './support/dashboard-stack';
+import { call, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
 
 /**
@@ -18,8 +13,6 @@ import { type Receiver, startReceiver } from './support/receiver';
  * one application picker, endpoints told apart by name and URL, every column,
  * and a final failure marked as final. One browser for the file.
  */
-const ROOT = join(import.meta.dirname, '..');
-const DASHBOARD_DIR = join(ROOT, 'apps', 'dashboard', 'dist');
 const ADMIN_EMAIL = 'admin@quickstart.test';
 const ADMIN_PASSWORD = 'a quickstart admin passphrase';
 const LIVE_TIMEOUT_MS = 20_000;
@@ -55,30 +48,11 @@ describe('dashboard quickstart in a browser', () => {
     on.locator(`[data-testid="live-row"][data-message-id="${messageId}"][data-status="${status}"]`).first();
 
   beforeAll(async () => {
-    if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
-      await promisify(execFile)('npm', ['run', 'build', '--workspace', '@herald/dashboard'], { cwd: ROOT });
-    }
     // Paths ending in /always-fails answer 500: their deliveries are dead-lettered after one retry.
     receiver = await startReceiver((request) =>
       request.path.endsWith('/always-fails') ? { status: 500, body: 'receiver down' } : { status: 200, body: 'ok' },
     );
-    herald = await startTestHerald({
-      queue: 'redis',
-      config: {
-        HERALD_RETRY_SCHEDULE: '1',
-        HERALD_DELIVERY_TIMEOUT_MS: '2000',
-        HERALD_ADMIN_EMAIL: ADMIN_EMAIL,
-        HERALD_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      },
-      deps: { dashboardDir: DASHBOARD_DIR },
-    });
-    worker = startWorker({
-      config: herald.config,
-      db: herald.database.db,
-      queue: herald.queue,
-      sender: testSender({ timeoutMs: 2000 }),
-      sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 5000 },
-    });
+    ({ herald, worker } = await startDashboardStack({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }));
     const store = await api<{ id: string }>('POST', '/app', { name: 'Storefront' });
     storeId = store.body.id;
     const billing = await api<{ id: string }>('POST', `/app/${storeId}/endpoint`, {

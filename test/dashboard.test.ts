@@ -1,14 +1,9 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { schema } from '@herald/db';
-import { startWorker } from '@herald/worker';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser';
-import { call, startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { startDashboardStack } from './support/dashboard-stack';
+import { call, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
 
 /**
@@ -17,8 +12,6 @@ import { type Receiver, startReceiver } from './support/receiver';
  * operator does, from signing in to replaying failures, with screenshots of
  * the main screens in test-results/dashboard/.
  */
-const ROOT = join(import.meta.dirname, '..');
-const DASHBOARD_DIR = join(ROOT, 'apps', 'dashboard', 'dist');
 const ADMIN_EMAIL = 'oncall@example.com';
 const ADMIN_PASSWORD = 'correct horse battery staple';
 const LIVE_TIMEOUT_MS = 20_000;
@@ -57,29 +50,8 @@ describe('dashboard in a browser', () => {
   }
 
   beforeAll(async () => {
-    // CI builds the dashboard before the tests; a local run builds it when missing.
-    if (!existsSync(join(DASHBOARD_DIR, 'index.html'))) {
-      await promisify(execFile)('npm', ['run', 'build', '--workspace', '@herald/dashboard'], { cwd: ROOT });
-    }
     receiver = await startReceiver(() => (receiverFails ? { status: 500, body: 'receiver down' } : { status: 200, body: 'ok' }));
-    herald = await startTestHerald({
-      queue: 'redis',
-      // One quick retry: a failing delivery is dead-lettered within seconds.
-      config: {
-        HERALD_RETRY_SCHEDULE: '1',
-        HERALD_DELIVERY_TIMEOUT_MS: '2000',
-        HERALD_ADMIN_EMAIL: ADMIN_EMAIL,
-        HERALD_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      },
-      deps: { dashboardDir: DASHBOARD_DIR },
-    });
-    worker = startWorker({
-      config: herald.config,
-      db: herald.database.db,
-      queue: herald.queue,
-      sender: testSender({ timeoutMs: 2000 }),
-      sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 5000 },
-    });
+    ({ herald, worker } = await startDashboardStack({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }));
     browser = await launchBrowser();
     operator = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     // Below the test timeout, so a stuck step fails with its own name.
