@@ -256,6 +256,39 @@ describe('FIFO endpoints', () => {
   }, 90_000);
 });
 
+describe('FIFO endpoints and fan-out', () => {
+  it('do not let a message overtake an earlier one whose fan-out has not finished', async () => {
+    const receiver = await startReceiver();
+    try {
+      await insertEndpoint({ url: `${receiver.url}/fifo-race`, fifo: true, filterTypes: ['fifo.race'] });
+      // The earlier message: committed and handed to fan-out, which has not created its deliveries yet
+      // (fan-outs of two messages published back to back may finish in either order).
+      const earlier = newId('message');
+      await herald.database.db.insert(schema.messages).values({
+        id: earlier,
+        orgId: herald.orgId,
+        appId,
+        eventType: 'fifo.race',
+        payload: { n: 0 },
+        createdAt: new Date(Date.now() - 500),
+        dispatchedAt: new Date(),
+      });
+      const [later] = await publishMany('fifo.race', [{ n: 1 }]);
+      // The later message's delivery exists and is the oldest the endpoint has: it must still wait.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(receiver.requests).toHaveLength(0);
+      const [delivery] = await herald.database.db.select().from(schema.deliveries).where(eq(schema.deliveries.messageId, later!));
+      expect(delivery?.status).toBe('pending');
+
+      await herald.queue.enqueue('fanout', { messageId: earlier });
+      const requests = await receiver.waitFor(2, 15_000);
+      expect(requests.map((r) => (JSON.parse(r.body) as { n: number }).n)).toEqual([0, 1]);
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
+});
+
 describe('work queues on the PostgreSQL backend', () => {
   it('publishes to a BullMQ queue in the same database when Herald runs without Redis', async () => {
     const pgHerald = await startTestHerald({ queue: 'postgres' });

@@ -34,6 +34,8 @@ export interface DeliveryEngineDeps {
 
 /** A FIFO delivery that is not at the head waits; this is only the fallback if nobody wakes it. */
 const FIFO_WAIT_MS = 30_000;
+/** A FIFO head behind a message still being fanned out looks again this much later (fan-out takes milliseconds). */
+const FIFO_BLOCKED_RETRY_MS = 250;
 /** An endpoint whose line in this process is full gets its job back this much later. */
 const LINE_FULL_RETRY_MS = 500;
 /** Deliveries waiting in one endpoint's line in this process, beyond its sends in flight. */
@@ -141,6 +143,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     if (endpoint.fifo) {
       // Strict order: only the oldest unfinished delivery of the endpoint goes; the head wakes the next.
       const head = await fifoHead(db, endpoint.id);
+      // The head, but an earlier message is still being fanned out: look again shortly.
+      if (head?.id === delivery.id && head.blocked) return later(claim, now + FIFO_BLOCKED_RETRY_MS);
       if (head && head.id !== delivery.id) {
         await releaseDelivery(db, claim, new Date(now + FIFO_WAIT_MS));
         // The head may have finished between our look and our release: it then found this delivery

@@ -336,10 +336,25 @@ export async function requeueDeliveries(
 /**
  * FIFO endpoints deliver strictly in message order: the head is the oldest
  * unfinished delivery of the endpoint, and only the head may be attempted.
+ * `blocked`: an earlier message of the application is still being fanned out
+ * (its deliveries do not exist yet), so the head must wait for it: fan-outs of
+ * messages published back to back may finish in either order.
  */
-export async function fifoHead(db: Database, endpointId: string): Promise<{ id: string; status: DeliveryRow['status'] } | undefined> {
+export async function fifoHead(
+  db: Database,
+  endpointId: string,
+): Promise<{ id: string; status: DeliveryRow['status']; blocked: boolean } | undefined> {
   const [head] = await db
-    .select({ id: deliveries.id, status: deliveries.status })
+    .select({
+      id: deliveries.id,
+      status: deliveries.status,
+      blocked: sql<boolean>`exists (
+        select 1 from ${messages} m
+        where m.app_id = ${deliveries.appId} and m.fanned_out_at is null
+          and (m.deliver_at is null or m.deliver_at <= now())
+          and m.created_at < ${messages.createdAt}
+      )`,
+    })
     .from(deliveries)
     .innerJoin(messages, eq(messages.id, deliveries.messageId))
     .where(and(eq(deliveries.endpointId, endpointId), inArray(deliveries.status, ['pending', 'failed', 'sending'])))
