@@ -59,9 +59,12 @@ export function createRouteTable(app: OpenAPIHono<ApiEnv>) {
   const checkDeclaredBody = createMiddleware<ApiEnv>(async (c, next) => {
     const method = c.req.method;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
-      const operation = matching(c.req.path).find((candidate) => candidate.method === method);
       const empty = c.req.header('transfer-encoding') === undefined && (c.req.header('content-length') ?? '0') === '0';
-      if (operation?.takesBody && !empty && !JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
+      const json = JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '');
+      // A JSON body is what every operation that takes one wants: only the other cases look the operation up.
+      if (!empty && json) return next();
+      const operation = matching(c.req.path).find((candidate) => candidate.method === method);
+      if (operation?.takesBody && !empty && !json) {
         throw new HeraldError('unsupported_media_type', `the body must be JSON; ${JSON_HINT}`);
       }
       if (operation?.bodyRequired && empty) {
