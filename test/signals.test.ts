@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@herald/db';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from './support/harness';
-import { baseEnv, isAlive, makeDataDir, postmasterPid, ROOT, watch } from './support/herald-process';
+import { baseEnv, cleanupAfterEach, isAlive, postmasterPid, ROOT, watch } from './support/herald-process';
 
 /**
  * Stopping Herald as people and process managers do: Ctrl-C typed into a real
@@ -16,16 +16,7 @@ import { baseEnv, isAlive, makeDataDir, postmasterPid, ROOT, watch } from './sup
 const PTY_RUN = join(ROOT, 'test/support/pty-run.py');
 const BANNER = /Root API key/;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function dataDir(): Promise<string> {
-  const made = await makeDataDir();
-  cleanups.push(made.remove);
-  return made.dir;
-}
+const { cleanups, dataDir } = cleanupAfterEach();
 
 /** `npm start` (README's command) on a pseudo-terminal; Ctrl-C is typed once the banner is out. */
 function npmStartOnTerminal(env: Record<string, string>, ready = BANNER) {

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@herald/db';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from './support/harness';
-import { baseEnv, isAlive, makeDataDir, postmasterPid, TSX, watch } from './support/herald-process';
+import { baseEnv, cleanupAfterEach, isAlive, postmasterPid, TSX, watch } from './support/herald-process';
 
 /**
  * Start-up meets a world that says no. Each time Herald must stop within
@@ -12,16 +12,7 @@ import { baseEnv, isAlive, makeDataDir, postmasterPid, TSX, watch } from './supp
  * running (its embedded PostgreSQL included), and never touch another instance.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function dataDir(): Promise<string> {
-  const made = await makeDataDir();
-  cleanups.push(made.remove);
-  return made.dir;
-}
+const { cleanups, dataDir } = cleanupAfterEach();
 
 interface LogLine {
   level: string;

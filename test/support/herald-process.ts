@@ -5,6 +5,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 /** Helpers for tests that run Herald the way an operator does: as a process, started by a command. */
 
@@ -22,6 +23,25 @@ export async function makeDataDir(): Promise<{ dir: string; remove(): Promise<vo
       // A failed test may leave the server up; never leave it behind on the machine.
       if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGQUIT');
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * What a test file leaves behind, undone after each test (last registered
+ * first): servers, processes, and data directories from `dataDir()`.
+ */
+export function cleanupAfterEach() {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    cleanups,
+    async dataDir(): Promise<string> {
+      const made = await makeDataDir();
+      cleanups.push(made.remove);
+      return made.dir;
     },
   };
 }
