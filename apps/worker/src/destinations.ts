@@ -1,13 +1,6 @@
 import type { HeraldConfig } from '@herald/core';
 import type { ClaimedDelivery } from '@herald/db';
-import {
-  type AddressVetter,
-  type KafkaPublisher,
-  type SendFailure,
-  type SendResult,
-  signatureHeaders,
-  type WebhookSender,
-} from '@herald/delivery';
+import { type KafkaPublisher, type SendFailure, type SendResult, signatureHeaders, type WebhookSender } from '@herald/delivery';
 import type { WorkQueuePublisher } from '@herald/queue';
 import { kafkaTarget, publishFailure, queueTarget } from './destination-targets';
 
@@ -52,8 +45,6 @@ export function createDestinations(deps: {
   sender: WebhookSender;
   kafka: KafkaPublisher;
   workQueues: WorkQueuePublisher;
-  /** The outbound policy's resolver, for brokers an endpoint names. */
-  vet: AddressVetter;
 }): Record<ClaimedDelivery['endpoint']['type'], Destination> {
   const sign = (claim: ClaimedDelivery, secrets: string[]) =>
     signatureHeaders({ messageId: claim.message.id, timestamp: new Date(), body: claim.message.body, secrets });
@@ -72,7 +63,6 @@ export function createDestinations(deps: {
       const signature = signOrFail(() => ({ ...sign(claim, secrets) }), started);
       if (isResult(signature)) return signature;
       try {
-        if (target.cluster.external) await vetBrokers(deps.vet, target.cluster.brokers);
         await deps.kafka.publish(target.cluster, {
           topic: target.topic,
           key: target.keyOf(claim.message.body, claim.message.appId),
@@ -110,16 +100,4 @@ export function createDestinations(deps: {
       }
     },
   };
-}
-
-/**
- * Checks every seed broker an endpoint names before kafkajs dials any, so a
- * refused address fails the attempt at once with the policy's reason (the
- * socket factory then guards the brokers the cluster's metadata names).
- */
-export async function vetBrokers(vet: AddressVetter, brokers: string[]): Promise<void> {
-  for (const broker of brokers) {
-    const host = broker.slice(0, broker.lastIndexOf(':'));
-    await vet(host);
-  }
 }

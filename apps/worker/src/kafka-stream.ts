@@ -10,10 +10,10 @@ import {
   type StreamedDelivery,
   type schema,
 } from '@herald/db';
-import { type AddressVetter, type KafkaPublisher, type KafkaRecord, type SendResult, signatureHeaders } from '@herald/delivery';
+import { type KafkaPublisher, type KafkaRecord, type SendResult, signatureHeaders } from '@herald/delivery';
 import type { QueueRuntime } from '@herald/queue';
 import { kafkaTarget, publishFailure } from './destination-targets';
-import { signingSecrets, vetBrokers } from './destinations';
+import { signingSecrets } from './destinations';
 import type { OutcomeRecorder } from './engine/outcome';
 
 type EndpointRow = typeof schema.endpoints.$inferSelect;
@@ -38,12 +38,10 @@ export function createKafkaStreamer(deps: {
   db: Database;
   queue: QueueRuntime;
   kafka: KafkaPublisher;
-  /** The outbound policy's resolver, for brokers an endpoint names. */
-  vet: AddressVetter;
   outcomes: OutcomeRecorder;
   log: Logger;
 }) {
-  const { config, db, queue, kafka, vet, log } = deps;
+  const { config, db, queue, kafka, log } = deps;
 
   async function sendBatch(endpoint: EndpointRow, batch: StreamedDelivery[]): Promise<SendResult> {
     const started = performance.now();
@@ -74,7 +72,6 @@ export function createKafkaStreamer(deps: {
       };
     }
     try {
-      if (target.cluster.external) await vetBrokers(vet, target.cluster.brokers);
       await kafka.publishBatch(target.cluster, records);
       return {
         ok: true,

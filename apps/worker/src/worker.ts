@@ -60,10 +60,10 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     },
     { timeoutMs: config.delivery.timeoutMs, vetHost: vet },
   );
-  const destinations = createDestinations({ config, sender, kafka, workQueues, vet });
+  const destinations = createDestinations({ config, sender, kafka, workQueues });
   // The engine and the Kafka drain record every outcome through one recorder.
   const outcomes = createOutcomeRecorder({ config, db, queue, log, breakerPolicy: deps.breakerPolicy ?? BREAKER_POLICY });
-  const drainStream = createKafkaStreamer({ config, db, queue, kafka, vet, outcomes, log });
+  const drainStream = createKafkaStreamer({ config, db, queue, kafka, outcomes, log });
   const engine = createDeliveryEngine({ config, db, queue, destinations, drainStream, log, outcomes });
   const streams = createStreamKicker({ drain: drainStream, queue, log });
 

@@ -79,7 +79,13 @@ export function createKafkaPublisher(
         ...(settings.external ? { socketFactory: guardedSockets } : {}),
       };
       const producer = new Kafka(config).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      const created = { producer, connected: producer.connect(), pending: [] as Pending[], flushing: Promise.resolve() };
+      // Brokers an endpoint names are checked once, before kafkajs dials any, so a refused address fails
+      // with the policy's reason; the socket factory then guards every broker the cluster's metadata names.
+      const connected =
+        settings.external && options.guard
+          ? vetSeeds(options.guard.vet, settings.brokers).then(() => producer.connect())
+          : producer.connect();
+      const created = { producer, connected, pending: [] as Pending[], flushing: Promise.resolve() };
       // A failed connect is retried by the next publish, not cached forever.
       created.connected.catch(() => clusters.delete(key));
       clusters.set(key, created);
@@ -205,4 +211,8 @@ export async function assertKafkaReachable(brokers: string[]): Promise<void> {
   } finally {
     await admin.disconnect().catch(() => {});
   }
+}
+
+async function vetSeeds(vet: AddressVetter, brokers: string[]): Promise<void> {
+  for (const broker of brokers) await vet(broker.slice(0, broker.lastIndexOf(':')));
 }
