@@ -8,17 +8,34 @@ import { dirname, join } from 'node:path';
 const require = createRequire(import.meta.url);
 // postgres exports no package.json: its CommonJS entry is <root>/cjs/src/index.js.
 const postgresRoot = join(dirname(require.resolve('postgres')), '../..');
-const nextWriteFix = {
-  find: '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',
-  replace:
-    '  function nextWrite(fn) {\n    if (!socket) { nextWriteTimer !== null && clearImmediate(nextWriteTimer); chunk = nextWriteTimer = null; return false } // herald: socket already closed\n    const x = socket.write(chunk, fn)',
-};
 
-// postgres.js 3.4.x: a write scheduled with setImmediate after the socket closed throws
-// "Cannot read properties of null (reading 'write')" outside any promise, which kills the
-// process when PostgreSQL goes away mid-transaction (upstream issues #1154, #1066, #1208).
-// test/chaos-postgres-restart.test.ts reproduces it. Both the ESM and the CommonJS build.
-const patches = ['src/connection.js', 'cjs/src/connection.js'].map((file) => ({ file: join(postgresRoot, file), ...nextWriteFix }));
+const postgresFixes = [
+  // postgres.js 3.4.x: a write scheduled with setImmediate after the socket closed throws
+  // "Cannot read properties of null (reading 'write')" outside any promise, which kills the
+  // process when PostgreSQL goes away mid-transaction (upstream issues #1154, #1066, #1208).
+  {
+    find: '  function nextWrite(fn) {\n    const x = socket.write(chunk, fn)',
+    replace:
+      '  function nextWrite(fn) {\n    if (!socket) { nextWriteTimer !== null && clearImmediate(nextWriteTimer); chunk = nextWriteTimer = null; return false } // herald: socket already closed\n    const x = socket.write(chunk, fn)',
+  },
+  // postgres.js 3.4.x: when the server ends a connection while a query is in flight (a
+  // restart's 57P01), the connection keeps that query and its ErrorResponse after the socket
+  // closes. The reconnect's first ReadyForQuery then replays the old error onto the next
+  // query, before that query is even sent: one failed request per such connection after
+  // every database restart (upstream issue #1223). The closed connection forgets both; a
+  // startup query killed mid-flight (the array-type fetch) is dropped, not rejected, as
+  // nothing awaits its rejection and the reconnect fetches the types again.
+  {
+    find: "    if (initial)\n      return reconnect()\n\n    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n",
+    replace:
+      "    if (initial)\n      return (query = results = errorResponse = null, reconnect()) // herald: no stale error after a reconnect\n\n    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n    query = results = errorResponse = null // herald: no stale error after a reconnect\n",
+  },
+];
+
+// test/chaos-postgres-restart.test.ts reproduces both. Both the ESM and the CommonJS build.
+const patches = ['src/connection.js', 'cjs/src/connection.js'].flatMap((file) =>
+  postgresFixes.map((fix) => ({ file: join(postgresRoot, file), ...fix })),
+);
 
 for (const patch of patches) {
   const source = readFileSync(patch.file, 'utf8');

@@ -282,5 +282,11 @@ describe('chaos: PostgreSQL restarts mid-run', () => {
       uncaught.errors.map(String),
       `uncaught exceptions (each would have killed a Herald API or worker process):\n${uncaught.describe()}`,
     ).toEqual([]);
+    // Each connection that lost a statement to the stop must not replay that statement's 57P01
+    // onto the first query after the restart (scripts/patch-dependencies.mjs, upstream #1223).
+    expect(
+      poolAfterRestart.filter((probe) => !probe.startsWith('ok')),
+      'the pool answers every query once PostgreSQL is back',
+    ).toEqual([]);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { createLogger, HeraldError } from '@herald/core';
+import { createLogger, createRepeatedLog, HeraldError } from '@herald/core';
 import { createPayloadSchemaChecker } from '@herald/db';
 import { createDispatcher } from '@herald/services';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -148,8 +148,10 @@ export function createApp(appDeps: ApiDeps) {
   if (deps.dashboardDir) mountDashboard(app, deps.dashboardDir);
 
   const logOf = (c: Context<ApiEnv>) => c.get('log') ?? log;
-  app.notFound((c) => toErrorResponse(new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, logOf(c).error));
-  app.onError((error, c) => toErrorResponse(error, c, logOf(c).error));
+  const repeated = createRepeatedLog(log);
+  const errorLogOf = (c: Context<ApiEnv>) => ({ error: logOf(c).error, unavailable: repeated.warn });
+  app.notFound((c) => toErrorResponse(new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, errorLogOf(c)));
+  app.onError((error, c) => toErrorResponse(error, c, errorLogOf(c)));
   return Object.assign(app, { dispatcher: deps.dispatcher! });
 }
 

@@ -1,4 +1,4 @@
-import { type FieldError, HeraldError } from '@herald/core';
+import { type FieldError, HeraldError, type RepeatedLog } from '@herald/core';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -29,7 +29,14 @@ export function validationError(target: string, error: ZodError): HeraldError {
  * that is not a HeraldError or a framework rejection of the request is a bug,
  * logged in full and answered with a generic 500 that echoes nothing internal.
  */
-export function toErrorResponse(error: unknown, c: Context<ApiEnv>, log: (message: string, fields: Record<string, unknown>) => void) {
+export interface ErrorLog {
+  /** A bug: logged in full, every time. */
+  error(message: string, fields: Record<string, unknown>): void;
+  /** The database is away: one line per interval with a count, naming the driver's reason, so an operator sees why requests answer 503. */
+  unavailable: RepeatedLog['warn'];
+}
+
+export function toErrorResponse(error: unknown, c: Context<ApiEnv>, log: ErrorLog) {
   const requestId = c.get('requestId') ?? 'unknown';
   let herald: HeraldError;
   if (error instanceof HeraldError) {
@@ -39,11 +46,13 @@ export function toErrorResponse(error: unknown, c: Context<ApiEnv>, log: (messag
     herald = new HeraldError('bad_request', 'the request contains a character that cannot be stored (such as NUL)');
   } else if (hasDatabaseCode(error, UNAVAILABLE_CODES)) {
     // Not a bug: PostgreSQL is restarting or unreachable. Say so; the client may retry.
+    const code = databaseCode(error, UNAVAILABLE_CODES);
+    log.unavailable(`database-unavailable:${code}`, 'database unavailable; answering 503', { requestId, code });
     herald = new HeraldError('service_unavailable', 'the database is unavailable; retry shortly');
   } else if (error instanceof HTTPException && error.status < 500) {
     herald = fromHttpException(error);
   } else {
-    log('unhandled error', { requestId, error: error instanceof Error ? error.stack : String(error) });
+    log.error('unhandled error', { requestId, error: error instanceof Error ? error.stack : String(error) });
     herald = new HeraldError('internal', 'internal error; quote the request id when reporting it');
   }
   if (herald.retryAfterS !== undefined) c.header('retry-after', String(herald.retryAfterS));
@@ -87,10 +96,15 @@ const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
 
 /** Whether the error, or one it wraps (drizzle wraps postgres.js), carries one of these codes. */
 function hasDatabaseCode(error: unknown, codes: Set<string>): boolean {
+  return databaseCode(error, codes) !== undefined;
+}
+
+/** The first of these codes on the error or one it wraps. */
+function databaseCode(error: unknown, codes: Set<string>): string | undefined {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && codes.has(code)) return true;
+    if (typeof code === 'string' && codes.has(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
-  return false;
+  return undefined;
 }
