@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { newEndpointSecret, newId } from '@herald/core';
 import { freePort, schema } from '@herald/db';
-import { createQueueRuntime } from '@herald/queue';
+import { createQueueRuntime, probeJob } from '@herald/queue';
 import { startWorker } from '@herald/worker';
 import { Worker as BullWorker } from 'bullmq';
 import { eq } from 'drizzle-orm';
@@ -10,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestKafka } from './services/kafka';
+import { until } from './support/chaos';
 import { call, startTestHerald, type TestHerald } from './support/harness';
 import { testSender } from './support/outbound';
 import { startReceiver } from './support/receiver';
@@ -279,6 +280,52 @@ describe('FIFO endpoints and fan-out', () => {
       expect(receiver.requests).toHaveLength(0);
       const [delivery] = await herald.database.db.select().from(schema.deliveries).where(eq(schema.deliveries.messageId, later!));
       expect(delivery?.status).toBe('pending');
+
+      await herald.queue.enqueue('fanout', { messageId: earlier });
+      const requests = await receiver.waitFor(2, 15_000);
+      expect(requests.map((r) => (JSON.parse(r.body) as { n: number }).n)).toEqual([0, 1]);
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
+
+  it('do not let the circuit probe send a head whose earlier message has not been fanned out', async () => {
+    const receiver = await startReceiver();
+    try {
+      // Half-open: the circuit's wait is over and the next probe tests the endpoint; until then
+      // every delivery is held.
+      const endpoint = await insertEndpoint({
+        url: `${receiver.url}/fifo-probe`,
+        fifo: true,
+        filterTypes: ['fifo.probe'],
+        circuitOpenUntil: new Date(Date.now() - 1000),
+        circuitTrips: 1,
+      });
+      const earlier = newId('message');
+      await herald.database.db.insert(schema.messages).values({
+        id: earlier,
+        orgId: herald.orgId,
+        appId,
+        eventType: 'fifo.probe',
+        payload: { n: 0 },
+        createdAt: new Date(Date.now() - 500),
+        dispatchedAt: new Date(),
+      });
+      const [later] = await publishMany('fifo.probe', [{ n: 1 }]);
+      await until(
+        'the later message to be held behind the circuit',
+        async () => {
+          const [delivery] = await herald.database.db.select().from(schema.deliveries).where(eq(schema.deliveries.messageId, later!));
+          return delivery?.status === 'pending' && delivery.nextAttemptAt === null;
+        },
+        { timeoutMs: 15_000 },
+      );
+
+      // The probe finds the later message's delivery first in line, but its application's earlier
+      // message is still being fanned out: it must not be the test.
+      await herald.queue.enqueue('deliver', probeJob(endpoint.id, Date.now()));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(receiver.requests).toHaveLength(0);
 
       await herald.queue.enqueue('fanout', { messageId: earlier });
       const requests = await receiver.waitFor(2, 15_000);

@@ -190,8 +190,9 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     const probeMs = config.delivery.timeoutMs + 5000;
     const acquired = await acquireCircuitProbe(db, endpointId, probeMs);
     if (!acquired) return; // closed, not due, or probed by someone else
-    // A FIFO endpoint is probed with its head, so order holds.
-    const deliveryId = acquired.fifo ? (await fifoHead(db, endpointId))?.id : await probeCandidate(db, endpointId);
+    // A FIFO endpoint is probed with its head, so order holds; a head whose application still has
+    // an earlier message being fanned out is not the head yet, so there is nothing to probe with.
+    const deliveryId = acquired.fifo ? await probeableHead(endpointId) : await probeCandidate(db, endpointId);
     const found = deliveryId ? await claimDelivery(db, deliveryId, leaseMs, { bypassCircuit: true }) : undefined;
     if (!deliveryId || (acquired.fifo && found?.kind !== 'claimed')) {
       // Nothing to test it with now (what is left waits for a later retry, which then tests the
@@ -206,6 +207,11 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       return;
     }
     await attempt(found.claim, { manual: false, probe: true });
+  }
+
+  async function probeableHead(endpointId: string): Promise<string | undefined> {
+    const head = await fifoHead(db, endpointId);
+    return head && !head.blocked ? head.id : undefined;
   }
 
   /** The deliver job: a Kafka drain, a probe, or one delivery admitted to its endpoint's share of sending. */
