@@ -60,6 +60,30 @@ function wrap(target: pino.Logger): Logger {
     warn: at('warn'),
     error: at('error'),
     fatal: at('fatal'),
-    child: (bindings) => wrap(target.child(bindings)),
+    child: (bindings) => lazyChild(target, bindings),
+  };
+}
+
+/**
+ * A child made on its first line at an enabled level: the API makes one per request
+ * (for its request id), and most requests log nothing at `info`, so building pino's
+ * child (its bindings serialized) every time would be work for no line.
+ */
+function lazyChild(parent: pino.Logger, bindings: Fields): Logger {
+  let made: Logger | undefined;
+  const child = () => {
+    made ??= wrap(parent.child(bindings));
+    return made;
+  };
+  const at = (level: Level | 'fatal') => (message: string, fields?: Fields) => {
+    if (parent.isLevelEnabled(level)) child()[level](message, fields);
+  };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+    child: (more) => lazyChild(parent, { ...bindings, ...more }),
   };
 }
