@@ -1,8 +1,6 @@
-import { startWorker } from '@herald/worker';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { call, startTestHerald, startTestWorker, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
 
 /**
@@ -41,11 +39,8 @@ describe('attempts mark the failure that dead-lettered their delivery as final',
     failing = await startReceiver(() => ({ status: 500, body: 'try later' }));
     // Two attempts in all for a retryable failure: the first is retried, the second ends it.
     herald = await startTestHerald({ config: { HERALD_RETRY_SCHEDULE: '1', HERALD_DELIVERY_TIMEOUT_MS: '1000' } });
-    worker = startWorker({
-      config: herald.config,
-      db: herald.database.db,
-      queue: herald.queue,
-      sender: testSender({ timeoutMs: 1000 }),
+    worker = startTestWorker(herald, {
+      timeoutMs: 1000,
       sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 5000 },
     });
     await call(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Finals', uid: 'finals' } });

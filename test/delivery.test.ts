@@ -1,12 +1,10 @@
 import { newEndpointSecret } from '@herald/core';
 import { schema } from '@herald/db';
-import { startWorker } from '@herald/worker';
 import { eq } from 'drizzle-orm';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, QUEUE_BACKENDS, startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { call, QUEUE_BACKENDS, startTestHerald, startTestWorker, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
 
 /**
@@ -32,11 +30,8 @@ describe.each(QUEUE_BACKENDS)('webhook delivery on %s', (backend) => {
         HERALD_OPERATIONAL_WEBHOOK_SECRET: operatorSecret,
       },
     });
-    worker = startWorker({
-      config: herald.config,
-      db: herald.database.db,
-      queue: herald.queue,
-      sender: testSender({ timeoutMs: 1000 }),
+    worker = startTestWorker(herald, {
+      timeoutMs: 1000,
       sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 5000 },
     });
     await call(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Deliveries', uid: 'deliveries' } });

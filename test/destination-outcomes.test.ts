@@ -1,13 +1,11 @@
 import { newEndpointSecret } from '@herald/core';
 import { freePort, schema } from '@herald/db';
-import { startWorker } from '@herald/worker';
 import { eq } from 'drizzle-orm';
 import { Kafka, logLevel } from 'kafkajs';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { until } from './support/chaos';
-import { call, startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { call, startTestHerald, startTestWorker, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
 
 /**
@@ -40,11 +38,8 @@ beforeAll(async () => {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: `${herald.orgId}.${TOPIC}`, numPartitions: 1 }], waitForLeaders: true });
   await admin.disconnect();
-  worker = startWorker({
-    config: herald.config,
-    db: herald.database.db,
-    queue: herald.queue,
-    sender: testSender({ timeoutMs: 1500 }),
+  worker = startTestWorker(herald, {
+    timeoutMs: 1500,
     workQueueStore: { kind: 'redis', redisUrl: inject('redisUrl'), prefix: `outcomes_${Date.now().toString(36)}` },
   });
   await call(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Outcomes', uid: 'outcomes' } });

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { newEndpointSecret, newId } from '@herald/core';
 import { freePort, schema } from '@herald/db';
 import { createQueueRuntime, probeJob } from '@herald/queue';
-import { startWorker } from '@herald/worker';
 import { Worker as BullWorker } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
@@ -11,8 +10,7 @@ import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestKafka } from './services/kafka';
 import { until } from './support/chaos';
-import { call, startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { call, startTestHerald, startTestWorker, type TestHerald } from './support/harness';
 import { startReceiver } from './support/receiver';
 
 /**
@@ -36,11 +34,8 @@ beforeAll(async () => {
       HERALD_OUTBOUND_ALLOWLIST: '127.0.0.0/8',
     },
   });
-  worker = startWorker({
-    config: herald.config,
-    db: herald.database.db,
-    queue: herald.queue,
-    sender: testSender({ timeoutMs: 2000 }),
+  worker = startTestWorker(herald, {
+    timeoutMs: 2000,
     workQueueStore: { kind: 'redis', redisUrl: inject('redisUrl'), prefix: 'unused' },
   });
   const app = await call<{ id: string }>(herald.url, 'POST', '/api/v1/app', {
@@ -258,22 +253,22 @@ describe('FIFO endpoints', () => {
 });
 
 describe('FIFO endpoints and fan-out', () => {
+  /** A message committed half a second ago and handed to fan-out, which has not created its deliveries yet. */
+  async function insertMessageNotFannedOut(eventType: string, payload: Record<string, unknown>): Promise<string> {
+    const id = newId('message');
+    await herald.database.db
+      .insert(schema.messages)
+      .values({ id, orgId: herald.orgId, appId, eventType, payload, createdAt: new Date(Date.now() - 500), dispatchedAt: new Date() });
+    return id;
+  }
+
   it('do not let a message overtake an earlier one whose fan-out has not finished', async () => {
     const receiver = await startReceiver();
     try {
       await insertEndpoint({ url: `${receiver.url}/fifo-race`, fifo: true, filterTypes: ['fifo.race'] });
       // The earlier message: committed and handed to fan-out, which has not created its deliveries yet
       // (fan-outs of two messages published back to back may finish in either order).
-      const earlier = newId('message');
-      await herald.database.db.insert(schema.messages).values({
-        id: earlier,
-        orgId: herald.orgId,
-        appId,
-        eventType: 'fifo.race',
-        payload: { n: 0 },
-        createdAt: new Date(Date.now() - 500),
-        dispatchedAt: new Date(),
-      });
+      const earlier = await insertMessageNotFannedOut('fifo.race', { n: 0 });
       const [later] = await publishMany('fifo.race', [{ n: 1 }]);
       // The later message's delivery exists and is the oldest the endpoint has: it must still wait.
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -301,16 +296,7 @@ describe('FIFO endpoints and fan-out', () => {
         circuitOpenUntil: new Date(Date.now() - 1000),
         circuitTrips: 1,
       });
-      const earlier = newId('message');
-      await herald.database.db.insert(schema.messages).values({
-        id: earlier,
-        orgId: herald.orgId,
-        appId,
-        eventType: 'fifo.probe',
-        payload: { n: 0 },
-        createdAt: new Date(Date.now() - 500),
-        dispatchedAt: new Date(),
-      });
+      const earlier = await insertMessageNotFannedOut('fifo.probe', { n: 0 });
       const [later] = await publishMany('fifo.probe', [{ n: 1 }]);
       await until(
         'the later message to be held behind the circuit',
@@ -339,11 +325,7 @@ describe('FIFO endpoints and fan-out', () => {
 describe('work queues on the PostgreSQL backend', () => {
   it('publishes to a BullMQ queue in the same database when Herald runs without Redis', async () => {
     const pgHerald = await startTestHerald({ queue: 'postgres' });
-    const pgWorker = startWorker({
-      config: pgHerald.config,
-      db: pgHerald.database.db,
-      queue: pgHerald.queue,
-      sender: testSender(),
+    const pgWorker = startTestWorker(pgHerald, {
       workQueueStore: { kind: 'postgres', databaseUrl: pgHerald.database.url, prefix: 'unused' },
     });
     const queueName = `pg-jobs-${randomBytes(3).toString('hex')}`;

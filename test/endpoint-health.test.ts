@@ -1,21 +1,17 @@
 import type { QueueBackendKind } from '@herald/core';
 import { schema } from '@herald/db';
-import { type BreakerPolicy, startWorker } from '@herald/worker';
+import type { BreakerPolicy } from '@herald/worker';
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/chaos';
-import { call, startTestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { call, startTestHerald, startTestWorker } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
 
 /** Circuit breaker, throttle and long-failure disabling, end to end with real receivers. */
 async function setUp(backend: QueueBackendKind, config: Record<string, string>, breakerPolicy?: BreakerPolicy) {
   const herald = await startTestHerald({ queue: backend, config: { HERALD_DELIVERY_TIMEOUT_MS: '1000', ...config } });
-  const worker = startWorker({
-    config: herald.config,
-    db: herald.database.db,
-    queue: herald.queue,
-    sender: testSender({ timeoutMs: 1000 }),
+  const worker = startTestWorker(herald, {
+    timeoutMs: 1000,
     sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 10_000, circuitGraceMs: 500 },
     ...(breakerPolicy ? { breakerPolicy } : {}),
   });

@@ -2,14 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { schema } from '@herald/db';
 import { createAddressPolicy, createAddressVetter, createKafkaPublisher, isRefusal } from '@herald/delivery';
-import { startWorker } from '@herald/worker';
+import type { startWorker } from '@herald/worker';
 import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { until } from './support/chaos';
-import { call, startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { call, startTestHerald, startTestWorker, type TestHerald } from './support/harness';
 
 /**
  * One outbound policy for every connection an endpoint's settings can make.
@@ -40,11 +39,7 @@ beforeAll(async () => {
     queue: 'redis',
     config: { HERALD_RETRY_SCHEDULE: '1,1', KAFKA_BROKERS: inject('kafkaBrokers').join(',') },
   });
-  worker = startWorker({
-    config: herald.config,
-    db: herald.database.db,
-    queue: herald.queue,
-    sender: testSender(),
+  worker = startTestWorker(herald, {
     workQueueStore: { kind: 'redis', redisUrl: inject('redisUrl'), prefix: STORE_PREFIX },
   });
   await call(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Outbound', uid: 'outbound' } });

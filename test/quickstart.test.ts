@@ -4,10 +4,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GENERATED_ADMIN_EMAIL } from '@herald/db';
-import { startWorker } from '@herald/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHerald, type TestHerald } from './support/harness';
-import { testSender } from './support/outbound';
+import { startTestHerald, startTestWorker, type TestHerald } from './support/harness';
 
 /**
  * The README's quickstart, run as written: the blocks after a `<!-- quickstart -->`
@@ -61,7 +59,7 @@ describe('the README quickstart', () => {
   beforeAll(async () => {
     readme = await readFile(join(ROOT, 'README.md'), 'utf8');
     herald = await startTestHerald();
-    worker = startWorker({ config: herald.config, db: herald.database.db, queue: herald.queue, sender: testSender() });
+    worker = startTestWorker(herald);
     // Inside the repository, so the receiver resolves `standardwebhooks` as an installed package.
     await mkdir(join(ROOT, 'node_modules/.cache'), { recursive: true });
     dir = await mkdtemp(join(ROOT, 'node_modules/.cache/quickstart-'));

@@ -2,9 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startWorker } from '@herald/worker';
-import { startTestHerald, type TestHerald } from './harness';
-import { testSender } from './outbound';
+import { startTestHerald, startTestWorker, type TestHerald } from './harness';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const DASHBOARD_DIR = join(ROOT, 'apps', 'dashboard', 'dist');
@@ -39,11 +37,8 @@ export async function startDashboardStack(admin: { email: string; password: stri
     },
     deps: { dashboardDir: DASHBOARD_DIR },
   });
-  const worker = startWorker({
-    config: herald.config,
-    db: herald.database.db,
-    queue: herald.queue,
-    sender: testSender({ timeoutMs: 2000 }),
+  const worker = startTestWorker(herald, {
+    timeoutMs: 2000,
     sweeper: { intervalMs: 500, graceMs: 1000, deliveryGraceMs: 5000, ...sweeper },
   });
   return {

@@ -3,8 +3,10 @@ import { type ApiDeps, type RunningApi, startApiServer } from '@herald/api';
 import { type HeraldConfig, loadConfig, newApiToken, type QueueBackendKind } from '@herald/core';
 import { bootstrap, connectDatabase, type DatabaseHandle } from '@herald/db';
 import { createQueueRuntime, type QueueRuntime } from '@herald/queue';
+import { type RunningWorker, startWorker, type WorkerDeps } from '@herald/worker';
 import { inject } from 'vitest';
 import { createDatabaseFromTemplate } from '../services/postgres';
+import { testSender } from './outbound';
 import './provided';
 
 export const QUEUE_BACKENDS: QueueBackendKind[] = ['redis', 'postgres'];
@@ -79,6 +81,25 @@ export async function startTestHerald(
       await database.close();
     },
   };
+}
+
+/**
+ * A worker in this process joined to a test Herald (its config, database and queue), sending
+ * through the test sender (loopback receivers allowed, no real DNS) with `timeoutMs`; the rest
+ * (sweeper timings, work-queue store, breaker policy) as the test needs.
+ */
+export function startTestWorker(
+  herald: Pick<TestHerald, 'config' | 'database' | 'queue'>,
+  options: Omit<WorkerDeps, 'config' | 'db' | 'queue' | 'sender'> & { timeoutMs?: number } = {},
+): RunningWorker {
+  const { timeoutMs, ...deps } = options;
+  return startWorker({
+    config: herald.config,
+    db: herald.database.db,
+    queue: herald.queue,
+    sender: testSender(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...deps,
+  });
 }
 
 export interface ApiResponse<T = unknown> {

@@ -1,8 +1,8 @@
 import { newEndpointSecret } from '@herald/core';
-import { startWorker } from '@herald/worker';
+import type { startWorker } from '@herald/worker';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestHerald, type TestHerald } from '../../../test/support/harness';
+import { call, startTestHerald, startTestWorker, type TestHerald } from '../../../test/support/harness';
 import { type Receiver, startReceiver } from '../../../test/support/receiver';
 
 /**
@@ -25,7 +25,7 @@ beforeAll(async () => {
     json: { url: `${receiver.url}/hook`, secret },
   });
   expect(endpoint.status).toBe(201);
-  worker = startWorker({ config: herald.config, db: herald.database.db, queue: herald.queue });
+  worker = startTestWorker(herald);
 });
 afterAll(async () => {
   await worker?.close();

@@ -1,10 +1,9 @@
 import type { ErrorBody, ListPage, MessageOut } from '@herald/core';
 import { newEndpointSecret, newId } from '@herald/core';
 import { schema } from '@herald/db';
-import { startWorker } from '@herald/worker';
 import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestHerald, type TestHerald } from '../../../test/support/harness';
+import { call, startTestHerald, startTestWorker, type TestHerald } from '../../../test/support/harness';
 
 let herald: TestHerald;
 let appId: string;
@@ -290,7 +289,7 @@ describe('GET messages', () => {
 
 describe('dispatch', () => {
   it('hands each committed message to the fan-out worker', async () => {
-    const worker = startWorker({ config: herald.config, db: herald.database.db, queue: herald.queue });
+    const worker = startTestWorker(herald);
     try {
       const [endpoint] = await herald.database.db
         .insert(schema.endpoints)

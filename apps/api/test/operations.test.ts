@@ -1,10 +1,8 @@
 import { createOrganization, issueApiKey, schema } from '@herald/db';
-import { startWorker } from '@herald/worker';
 import { and, eq } from 'drizzle-orm';
 import { ApiException, Svix } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestHerald, type TestHerald } from '../../../test/support/harness';
-import { testSender } from '../../../test/support/outbound';
+import { call, startTestHerald, startTestWorker, type TestHerald } from '../../../test/support/harness';
 import { type Handler, type Receiver, startReceiver } from '../../../test/support/receiver';
 
 /**
@@ -44,11 +42,8 @@ interface Attempt {
 
 beforeAll(async () => {
   herald = await startTestHerald({ queue: 'redis', config: { HERALD_RETRY_SCHEDULE: '1', HERALD_DELIVERY_TIMEOUT_MS: '1000' } });
-  worker = startWorker({
-    config: herald.config,
-    db: herald.database.db,
-    queue: herald.queue,
-    sender: testSender({ timeoutMs: 1000 }),
+  worker = startTestWorker(herald, {
+    timeoutMs: 1000,
   });
   svix = new Svix(herald.rootToken, { serverUrl: herald.url, retryScheduleInMs: [] });
 });

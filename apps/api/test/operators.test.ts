@@ -1,11 +1,9 @@
 import type { ErrorBody, ListPage, MessageOut } from '@herald/core';
 import { bootstrap, createOperator, GENERATED_ADMIN_EMAIL, issueApiKey, schema, verifyPassword } from '@herald/db';
-import { startWorker } from '@herald/worker';
 import { eq, sql } from 'drizzle-orm';
 import { Svix } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestHerald, type TestHerald, testDatabase } from '../../../test/support/harness';
-import { testSender } from '../../../test/support/outbound';
+import { call, startTestHerald, startTestWorker, type TestHerald, testDatabase } from '../../../test/support/harness';
 import { type Receiver, startReceiver } from '../../../test/support/receiver';
 
 /**
@@ -493,7 +491,7 @@ describe('POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example', () => 
   const receivers: Receiver[] = [];
 
   beforeAll(async () => {
-    worker = startWorker({ config: herald.config, db: herald.database.db, queue: herald.queue, sender: testSender() });
+    worker = startTestWorker(herald);
   });
   afterAll(async () => {
     await worker?.close();

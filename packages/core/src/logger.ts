@@ -54,14 +54,11 @@ function wrap(target: pino.Logger): Logger {
     if (fields) target[level](fields, message);
     else target[level](message);
   };
-  return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: (bindings) => lazyChild(target, bindings),
-  };
+  return { ...levels(at), child: (bindings) => lazyChild(target, bindings) };
+}
+
+function levels(at: (level: Level | 'fatal') => (message: string, fields?: Fields) => void): Omit<Logger, 'child'> {
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') };
 }
 
 /**
@@ -78,12 +75,5 @@ function lazyChild(parent: pino.Logger, bindings: Fields): Logger {
   const at = (level: Level | 'fatal') => (message: string, fields?: Fields) => {
     if (parent.isLevelEnabled(level)) child()[level](message, fields);
   };
-  return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    fatal: at('fatal'),
-    child: (more) => lazyChild(parent, { ...bindings, ...more }),
-  };
+  return { ...levels(at), child: (more) => lazyChild(parent, { ...bindings, ...more }) };
 }
