@@ -149,7 +149,10 @@ export function createApp(appDeps: ApiDeps) {
 
   const logOf = (c: Context<ApiEnv>) => c.get('log') ?? log;
   const repeated = createRepeatedLog(log);
-  const errorLogOf = (c: Context<ApiEnv>) => ({ error: logOf(c).error, unavailable: repeated.warn });
+  const errorLogOf = (c: Context<ApiEnv>) => ({
+    error: (message: string, fields: Record<string, unknown>) => logOf(c).error(message, fields),
+    unavailable: repeated.warn,
+  });
   app.notFound((c) => toErrorResponse(new HeraldError('not_found', `no route for ${c.req.method} ${c.req.path}`), c, errorLogOf(c)));
   app.onError((error, c) => toErrorResponse(error, c, errorLogOf(c)));
   return Object.assign(app, { dispatcher: deps.dispatcher! });

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
-import { HeraldError, StartupError } from '@herald/core';
+import { HeraldError, randomBase64Url, StartupError } from '@herald/core';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import type { ApiDeps } from './context';
@@ -73,7 +72,7 @@ function answerUnparsable(error: Error & { code?: string }, socket: Socket) {
           `the request line and headers exceed ${MAX_HEADER_BYTES / 1024} KiB; shorten the URL or the headers`,
         )
       : new HeraldError('bad_request', 'the request is not valid HTTP');
-  const body = JSON.stringify(herald.toBody(`req_${randomBytes(12).toString('base64url')}`));
+  const body = JSON.stringify(herald.toBody(`req_${randomBase64Url(12)}`));
   const reason = herald.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
   const hardening = Object.entries(DATA_HEADERS)
     .map(([name, value]) => `${name}: ${value}\r\n`)

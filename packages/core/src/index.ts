@@ -10,7 +10,7 @@ export {
   StartupError,
 } from './config';
 export { ERROR_STATUS, type ErrorBody, type ErrorCode, type FieldError, HeraldError, notFound } from './errors';
-export { ID_PREFIXES, type IdKind, isId, newId } from './ids';
+export { ID_PREFIXES, type IdKind, isId, newId, randomBase64Url } from './ids';
 export { createLogger, type Logger } from './logger';
 export { createRepeatedLog, type RepeatedLog, type RepeatedLogOptions } from './repeated-log';
 export { ApplicationIn, type ApplicationOut, ApplicationPatch } from './schemas/application';

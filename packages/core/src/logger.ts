@@ -4,6 +4,7 @@ import pino, { type DestinationStream } from 'pino';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 type Fields = Record<string, unknown>;
 
+/** Call its methods on the logger (`log.info(…)`), as with pino: a child's methods are not detachable functions. */
 export interface Logger {
   debug(message: string, fields?: Fields): void;
   info(message: string, fields?: Fields): void;
@@ -54,7 +55,7 @@ function wrap(target: pino.Logger): Logger {
     if (fields) target[level](fields, message);
     else target[level](message);
   };
-  return { ...levels(at), child: (bindings) => lazyChild(target, bindings) };
+  return { ...levels(at), child: (bindings) => new LazyChild(target, bindings) };
 }
 
 function levels(at: (level: Level | 'fatal') => (message: string, fields?: Fields) => void): Omit<Logger, 'child'> {
@@ -64,16 +65,36 @@ function levels(at: (level: Level | 'fatal') => (message: string, fields?: Field
 /**
  * A child made on its first line at an enabled level: the API makes one per request
  * (for its request id), and most requests log nothing at `info`, so building pino's
- * child (its bindings serialized) every time would be work for no line.
+ * child (its bindings serialized) every time would be work for no line. A class, so a
+ * request costs one small object, not a closure per level.
  */
-function lazyChild(parent: pino.Logger, bindings: Fields): Logger {
-  let made: Logger | undefined;
-  const child = () => {
-    made ??= wrap(parent.child(bindings));
-    return made;
-  };
-  const at = (level: Level | 'fatal') => (message: string, fields?: Fields) => {
-    if (parent.isLevelEnabled(level)) child()[level](message, fields);
-  };
-  return { ...levels(at), child: (more) => lazyChild(parent, { ...bindings, ...more }) };
+class LazyChild implements Logger {
+  #made: Logger | undefined;
+  constructor(
+    private readonly parent: pino.Logger,
+    private readonly bindings: Fields,
+  ) {}
+  #write(level: Level | 'fatal', message: string, fields?: Fields) {
+    if (!this.parent.isLevelEnabled(level)) return;
+    this.#made ??= wrap(this.parent.child(this.bindings));
+    this.#made[level](message, fields);
+  }
+  debug(message: string, fields?: Fields) {
+    this.#write('debug', message, fields);
+  }
+  info(message: string, fields?: Fields) {
+    this.#write('info', message, fields);
+  }
+  warn(message: string, fields?: Fields) {
+    this.#write('warn', message, fields);
+  }
+  error(message: string, fields?: Fields) {
+    this.#write('error', message, fields);
+  }
+  fatal(message: string, fields?: Fields) {
+    this.#write('fatal', message, fields);
+  }
+  child(more: Fields): Logger {
+    return new LazyChild(this.parent, { ...this.bindings, ...more });
+  }
 }

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { HeraldError, type Logger } from '@herald/core';
+import { HeraldError, type Logger, randomBase64Url } from '@herald/core';
 import { createMiddleware } from 'hono/factory';
 import type { ApiEnv } from '../context';
 
@@ -12,7 +11,7 @@ const INCOMING = /^[A-Za-z0-9._-]{8,64}$/;
 export const requestContext = (log: Logger) =>
   createMiddleware<ApiEnv>(async (c, next) => {
     const incoming = c.req.header('x-request-id');
-    const id = incoming && INCOMING.test(incoming) ? incoming : `req_${randomBytes(12).toString('base64url')}`;
+    const id = incoming && INCOMING.test(incoming) ? incoming : `req_${randomBase64Url(12)}`;
     c.set('requestId', id);
     c.set('log', log.child({ requestId: id }));
     c.header('x-request-id', id);
