@@ -4,9 +4,10 @@ import type { Database } from '../client';
 
 /**
  * Runs one of the hot-path statements as a named prepared statement: parsed
- * and planned once per connection instead of on every call (drizzle sends its
- * queries unnamed, so PostgreSQL parses and plans each one anew, which for
- * the few statements below cost more than running them). `text` is constant,
+ * once per connection instead of on every call (drizzle sends its queries
+ * unnamed, so PostgreSQL parses each one anew), and planned on every call with
+ * its parameters (`plan_cache_mode` in client.ts: a cached generic plan outlives
+ * the table sizes it was built for). `text` is constant,
  * with `$n` placeholders; postgres.js keeps one prepared statement per text
  * and connection. Inside a transaction (no `$client`), it is an ordinary query.
  */
