@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestKafka } from './services/kafka';
 import { until } from './support/chaos';
 import { call, startTestHerald, startTestWorker, type TestHerald } from './support/harness';
-import { startReceiver } from './support/receiver';
+import { type Receiver, startReceiver } from './support/receiver';
 
 /**
  * Kafka topics, work queues and FIFO ordering as endpoint types, against the
@@ -262,6 +262,18 @@ describe('FIFO endpoints and fan-out', () => {
     return id;
   }
 
+  async function expectNothingSentFor(receiver: Receiver, ms: number) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    expect(receiver.requests).toHaveLength(0);
+  }
+
+  /** Once the earlier message is fanned out, both go to the FIFO endpoint, the earlier one first. */
+  async function expectSentInOrderOnceFannedOut(receiver: Receiver, earlier: string) {
+    await herald.queue.enqueue('fanout', { messageId: earlier });
+    const requests = await receiver.waitFor(2, 15_000);
+    expect(requests.map((r) => (JSON.parse(r.body) as { n: number }).n)).toEqual([0, 1]);
+  }
+
   it('do not let a message overtake an earlier one whose fan-out has not finished', async () => {
     const receiver = await startReceiver();
     try {
@@ -271,17 +283,13 @@ describe('FIFO endpoints and fan-out', () => {
       const earlier = await insertMessageNotFannedOut('fifo.race', { n: 0 });
       const [later] = await publishMany('fifo.race', [{ n: 1 }]);
       // The later message's delivery exists and is the oldest the endpoint has: it must still wait.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(receiver.requests).toHaveLength(0);
+      await expectNothingSentFor(receiver, 1500);
       const [delivery] = await herald.database.db.select().from(schema.deliveries).where(eq(schema.deliveries.messageId, later!));
       // Waiting, not attempted: it is claimed and given back every 250 ms while it looks, so it may be
       // caught as `sending` for an instant, but it has no attempt.
       expect(delivery?.attemptCount).toBe(0);
       expect(['pending', 'sending']).toContain(delivery?.status);
-
-      await herald.queue.enqueue('fanout', { messageId: earlier });
-      const requests = await receiver.waitFor(2, 15_000);
-      expect(requests.map((r) => (JSON.parse(r.body) as { n: number }).n)).toEqual([0, 1]);
+      await expectSentInOrderOnceFannedOut(receiver, earlier);
     } finally {
       await receiver.close();
     }
@@ -313,12 +321,8 @@ describe('FIFO endpoints and fan-out', () => {
       // The probe finds the later message's delivery first in line, but its application's earlier
       // message is still being fanned out: it must not be the test.
       await herald.queue.enqueue('deliver', probeJob(endpoint.id, Date.now()));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(receiver.requests).toHaveLength(0);
-
-      await herald.queue.enqueue('fanout', { messageId: earlier });
-      const requests = await receiver.waitFor(2, 15_000);
-      expect(requests.map((r) => (JSON.parse(r.body) as { n: number }).n)).toEqual([0, 1]);
+      await expectNothingSentFor(receiver, 1500);
+      await expectSentInOrderOnceFannedOut(receiver, earlier);
     } finally {
       await receiver.close();
     }
