@@ -236,6 +236,9 @@ describe('chaos: PostgreSQL restarts mid-run', () => {
     ).toEqual([]);
     expect(after.refused, 'publishing works again once PostgreSQL is back').toEqual([]);
     expect(seen.missing, 'every committed message reached the receiver').toEqual([]);
+    // Only a send in flight when PostgreSQL stopped (at most the worker's concurrency, 5) goes twice:
+    // the claims waiting in the endpoint's line wait for the database instead of being sent unrecorded.
+    expect(seen.duplicates, 'only the sends in flight at the stop are sent again').toBeLessThanOrEqual(5);
     expect(report.rowCounts, 'exactly one delivery row per message').toEqual({});
     expect(report.notSucceeded).toEqual([]);
     expect(report.doubleSuccesses, 'no delivery has two succeeded attempts').toEqual([]);

@@ -1,4 +1,5 @@
 import { type FieldError, HeraldError, type RepeatedLog } from '@herald/core';
+import { databaseErrorCode, UNAVAILABLE_CODES } from '@herald/db';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -38,16 +39,16 @@ export interface ErrorLog {
 
 export function toErrorResponse(error: unknown, c: Context<ApiEnv>, log: ErrorLog) {
   const requestId = c.get('requestId') ?? 'unknown';
+  const unavailable = databaseErrorCode(error, UNAVAILABLE_CODES);
   let herald: HeraldError;
   if (error instanceof HeraldError) {
     herald = error;
-  } else if (hasDatabaseCode(error, UNSTORABLE_TEXT_CODES)) {
+  } else if (databaseErrorCode(error, UNSTORABLE_TEXT_CODES)) {
     // A NUL (or other byte PostgreSQL cannot store) that a schema let through: the client's input, not a bug.
     herald = new HeraldError('bad_request', 'the request contains a character that cannot be stored (such as NUL)');
-  } else if (hasDatabaseCode(error, UNAVAILABLE_CODES)) {
+  } else if (unavailable) {
     // Not a bug: PostgreSQL is restarting or unreachable. Say so; the client may retry.
-    const code = databaseCode(error, UNAVAILABLE_CODES);
-    log.unavailable(`database-unavailable:${code}`, 'database unavailable; answering 503', { requestId, code });
+    log.unavailable(`database-unavailable:${unavailable}`, 'database unavailable; answering 503', { requestId, code: unavailable });
     herald = new HeraldError('service_unavailable', 'the database is unavailable; retry shortly');
   } else if (error instanceof HTTPException && error.status < 500) {
     herald = fromHttpException(error);
@@ -79,32 +80,5 @@ function fromHttpException(error: HTTPException): HeraldError {
   }
 }
 
-/** postgres.js connection failures, wherever drizzle wrapped them. */
-const UNAVAILABLE_CODES = new Set([
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  'CONNECT_TIMEOUT',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  '57P01',
-  '57P03',
-]);
-
 /** PostgreSQL's "character not in repertoire" and "untranslatable character" (NUL in text or jsonb). */
-const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
-
-/** Whether the error, or one it wraps (drizzle wraps postgres.js), carries one of these codes. */
-function hasDatabaseCode(error: unknown, codes: Set<string>): boolean {
-  return databaseCode(error, codes) !== undefined;
-}
-
-/** The first of these codes on the error or one it wraps. */
-function databaseCode(error: unknown, codes: Set<string>): string | undefined {
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && codes.has(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
+const UNSTORABLE_TEXT_CODES: ReadonlySet<string> = new Set(['22021', '22P05']);

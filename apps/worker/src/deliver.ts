@@ -17,6 +17,7 @@ import type { SendResult } from '@herald/delivery';
 import { type JobPayload, probeJob, type QueueRuntime } from '@herald/queue';
 import { type Destination, signingSecrets } from './destinations';
 import { createSendCapacity } from './engine/capacity';
+import { createDatabaseGate } from './engine/database-gate';
 import { errorText, type OutcomeRecorder } from './engine/outcome';
 import { withJitter } from './retry';
 
@@ -74,6 +75,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
    * (the sweeper finds a delivery that waits long in a slow endpoint's line overdue) is dropped.
    */
   const local = new Set<string>();
+  const database = createDatabaseGate(db);
 
   const later = async (claim: ClaimedDelivery, dueAt: number) => {
     await releaseDelivery(db, claim, new Date(dueAt));
@@ -88,9 +90,14 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
     const deliveryId = 'claim' in item ? item.claim.delivery.id : item.deliveryId;
     try {
       if ('claim' in item) {
+        const latestStart = item.claimedAt + leaseMs - config.delivery.timeoutMs - LEASE_MARGIN_MS;
+        // While the database is away the outcome could not be recorded, and the delivery would be
+        // sent again after its lease: wait for the database instead. Still away at the claim's
+        // latest start: it goes unsent, and the sweeper queues it again once the lease runs out.
+        if (!(await database.open(latestStart))) return;
         // Fan-out's claims may wait in the endpoint's line; one that waited so long that its lease
         // could run out mid-send (and another worker send it too) is given back instead.
-        if (Date.now() - item.claimedAt > leaseMs - config.delivery.timeoutMs - LEASE_MARGIN_MS) {
+        if (Date.now() > latestStart) {
           await later(item.claim, Date.now());
           return;
         }
@@ -99,6 +106,7 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
       }
       await claimAndSend(endpointId, item.deliveryId, item.manual);
     } catch (error) {
+      database.observe(error);
       // Nothing was recorded. A claimed delivery comes back when its lease runs out (the sweeper);
       // one not yet claimed is simply still due: queue it again shortly.
       const messageId = 'claim' in item ? item.claim.delivery.messageId : undefined;
@@ -248,6 +256,8 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
      * recorded.
      */
     async close(): Promise<void> {
+      // Claims waiting for an absent database stop waiting: shutdown does not outlast their leases.
+      database.close();
       const waiting = capacity.takeWaiting();
       if (waiting.length > 0) {
         const now = new Date();

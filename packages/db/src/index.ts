@@ -1,3 +1,4 @@
+export { databaseErrorCode, UNAVAILABLE_CODES } from './availability';
 export { type BootstrapOptions, type BootstrapResult, bootstrap, GENERATED_ADMIN_EMAIL } from './bootstrap';
 export { connectDatabase, type Database, type DatabaseHandle } from './client';
 export { createDatabaseIfMissing, type EmbeddedPostgresHandle, freePort, startEmbeddedPostgres } from './embedded';
