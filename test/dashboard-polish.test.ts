@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser';
+import { launchBrowser, operatorWindow, screenshot } from './support/browser';
 import { startDashboardStack } from './support/dashboard-stack';
 import { call, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
@@ -50,9 +50,7 @@ describe('dashboard polish in a browser', () => {
     replayApp = (await api<{ id: string }>('POST', '/app', { name: 'Replays' })).body.id;
 
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
+    ({ page } = await operatorWindow(browser));
     await page.goto(`${herald.url}/#/login`);
     await page.getByLabel('Email').fill(ADMIN_EMAIL);
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser';
+import { launchBrowser, operatorWindow, screenshot } from './support/browser';
 import { startDashboardStack } from './support/dashboard-stack';
 import { call, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
@@ -62,10 +62,7 @@ describe('dashboard quickstart in a browser', () => {
     billingId = billing.body.id;
 
     browser = await launchBrowser();
-    // The width the issue was seen at.
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
+    ({ context, page } = await operatorWindow(browser));
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { schema } from '@herald/db';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from './support/browser';
+import { launchBrowser, operatorWindow, screenshot } from './support/browser';
 import { startDashboardStack } from './support/dashboard-stack';
 import { call, type TestHerald } from './support/harness';
 import { type Receiver, startReceiver } from './support/receiver';
@@ -53,10 +53,7 @@ describe('dashboard in a browser', () => {
     receiver = await startReceiver(() => (receiverFails ? { status: 500, body: 'receiver down' } : { status: 200, body: 'ok' }));
     ({ herald, worker } = await startDashboardStack({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }));
     browser = await launchBrowser();
-    operator = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    // Below the test timeout, so a stuck step fails with its own name.
-    operator.setDefaultTimeout(15_000);
-    page = await operator.newPage();
+    ({ context: operator, page } = await operatorWindow(browser));
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /**
  * Chromium comes from the Debian package (`apt-get install chromium`, done by
@@ -29,6 +29,16 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * An operator's window at 1440 × 900 (the width issues were seen at). Its default
+ * timeout is below the test timeout, so a stuck step fails with its own name.
+ */
+export async function operatorWindow(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  context.setDefaultTimeout(15_000);
+  return { context, page: await context.newPage() };
 }
 
 /** Saves a full-page screenshot named after the screen it shows. */
