@@ -32,10 +32,33 @@ const postgresFixes = [
   },
 ];
 
-// test/chaos-postgres-restart.test.ts reproduces both. Both the ESM and the CommonJS build.
-const patches = ['src/connection.js', 'cjs/src/connection.js'].flatMap((file) =>
-  postgresFixes.map((fix) => ({ file: join(postgresRoot, file), ...fix })),
-);
+// bullmq's CommonJS entry is <root>/dist/cjs/index.js.
+const bullmqRoot = join(dirname(require.resolve('bullmq')), '../..');
+
+const bullmqFixes = [
+  // bullmq 6.x: the worker's main loop fetches jobs one after another until it holds
+  // `concurrency` of them or the queue is empty, and starts none of them before that. A fetch
+  // on Redis takes a fraction of a millisecond, so nobody notices; on the PostgreSQL backend a
+  // fetch is a transaction (30 to 100 ms on two busy cores), and while jobs keep arriving the
+  // loop went on fetching: with 50 fan-out slots, fan-outs fetched 2 s earlier had not started
+  // (test/receiver-mix.test.ts, PostgreSQL backend). A fetched job now starts at once; fetches
+  // stay one at a time.
+  {
+    find: '                if (this.blockUntil) {\n                    break;\n                }\n            }',
+    replace:
+      '                if (job || this.blockUntil) { // herald: start a fetched job at once\n                    break;\n                }\n            }',
+  },
+];
+
+// test/chaos-postgres-restart.test.ts reproduces both postgres.js bugs. Both the ESM and the CommonJS build.
+const patches = [
+  ...['src/connection.js', 'cjs/src/connection.js'].flatMap((file) =>
+    postgresFixes.map((fix) => ({ file: join(postgresRoot, file), ...fix })),
+  ),
+  ...['dist/cjs/classes/worker.js', 'dist/esm/classes/worker.js'].flatMap((file) =>
+    bullmqFixes.map((fix) => ({ file: join(bullmqRoot, file), ...fix })),
+  ),
+];
 
 for (const patch of patches) {
   const source = readFileSync(patch.file, 'utf8');

@@ -45,6 +45,34 @@ describe.each(QUEUE_BACKENDS)('queue runtime on %s', (backend) => {
     expect(seen.sort()).toEqual(['msg_a', 'msg_b', 'msg_same']);
   });
 
+  it('starts each job as soon as it is fetched, not once it has fetched as many as it may run', async () => {
+    // Queued before the worker exists, so its main loop finds them all waiting. Unpatched, bullmq
+    // fetched all 40 (one transaction each on PostgreSQL) before starting the first.
+    const count = 40;
+    await queue.enqueueMany(
+      'fanout',
+      Array.from({ length: count }, (_, i) => ({ payload: { messageId: `msg_fetch_${i}` } })),
+    );
+    const started: number[] = [];
+    const fetched: number[] = [];
+    let release!: () => void;
+    const all = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const worker = queue.work(
+      'fanout',
+      async (_payload, job) => {
+        started.push(Date.now());
+        fetched.push(job.processedOn ?? Number.NaN);
+        if (started.length === count) release();
+      },
+      { concurrency: count },
+    );
+    await all;
+    await worker.close();
+    expect(Math.min(...started), 'the first job started before the last one was fetched').toBeLessThan(Math.max(...fetched));
+  });
+
   it('refuses a malformed payload before it reaches the queue', async () => {
     await expect(queue.enqueue('fanout', { messageId: '' })).rejects.toThrow();
     await expect(queue.enqueue('fanout', {} as never)).rejects.toThrow();
