@@ -7,6 +7,7 @@ import { createDeliveryEngine } from './deliver';
 import { createDestinations } from './destinations';
 import { BREAKER_POLICY, type BreakerPolicy } from './engine/breaker';
 import { createOutcomeRecorder } from './engine/outcome';
+import { createRetryScheduler } from './engine/retries';
 import { fanOutMessages } from './fanout';
 import { createKafkaStreamer, createStreamKicker } from './kafka-stream';
 import { sendOperationalEvent } from './operational';
@@ -61,10 +62,13 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     { timeoutMs: config.delivery.timeoutMs, vetHost: vet },
   );
   const destinations = createDestinations({ config, sender, kafka, workQueues });
+  // Retries due soon wait in this process and enter the engine as their deliver job would.
+  const retries = createRetryScheduler({ queue, log });
   // The engine and the Kafka drain record every outcome through one recorder.
-  const outcomes = createOutcomeRecorder({ config, db, queue, log, breakerPolicy: deps.breakerPolicy ?? BREAKER_POLICY });
+  const outcomes = createOutcomeRecorder({ config, db, queue, log, breakerPolicy: deps.breakerPolicy ?? BREAKER_POLICY, retries });
   const drainStream = createKafkaStreamer({ config, db, queue, kafka, outcomes, log });
   const engine = createDeliveryEngine({ config, db, queue, destinations, drainStream, log, outcomes });
+  retries.start(engine.deliver);
   const streams = createStreamKicker({ drain: drainStream, queue, log });
 
   const workers: AnyWorker[] = [
@@ -109,6 +113,8 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
     async close() {
       await sweeper.stop();
       await Promise.all(workers.map((w) => w.close()));
+      // Before the engine closes: a retry firing now would find it closed. Later ones go to the queue.
+      await retries.close();
       await engine.close();
       await streams.idle();
       // Last: the endpoint health still pending, and releases of held deliveries.

@@ -18,6 +18,7 @@ import { type JobPayload, probeJob, type QueueRuntime } from '@herald/queue';
 import { circuitTransitions, observeDelivery } from '@herald/runtime';
 import { nextRetryDelayMs } from '../retry';
 import { type BreakerPolicy, type BreakerWindows, breakerWindowMs, createBreakerWindows } from './breaker';
+import type { RetryScheduler } from './retries';
 
 /** Svix sends `message.attempt.failing` on the fourth failed attempt in a row. */
 export const FAILING_AFTER_ATTEMPTS = 4;
@@ -102,6 +103,8 @@ export interface OutcomeRecorderDeps {
   queue: QueueRuntime;
   log: Logger;
   breakerPolicy: BreakerPolicy;
+  /** Where retries wait (engine/retries.ts); without it, each is a delayed deliver job. */
+  retries?: Pick<RetryScheduler, 'schedule'>;
 }
 
 /** How many held deliveries a closed circuit releases per statement. */
@@ -281,8 +284,9 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
 
     // A Kafka drain schedules its own retries (the whole batch, in order).
     if (outcome.kind === 'retry' && !claim.byDrain) {
-      const due = outcome.nextAttemptAt.getTime();
-      await queue.enqueue('deliver', { deliveryId: delivery.id, endpointId: endpoint.id, due }, { delayMs: due - Date.now() });
+      const retry = { deliveryId: delivery.id, endpointId: endpoint.id, due: outcome.nextAttemptAt.getTime() };
+      if (deps.retries) await deps.retries.schedule(retry);
+      else await queue.enqueue('deliver', retry, { delayMs: retry.due - Date.now() });
     } else if (outcome.kind !== 'retry' && endpoint.fifo) {
       const next = await advanceFifo(db, endpoint.id);
       if (next) await queue.enqueue('deliver', { deliveryId: next, endpointId: endpoint.id, due: Date.now() });
