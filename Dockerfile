@@ -43,7 +43,7 @@ RUN npm run build
 
 # ---- runtime-deps: production dependencies of the API and worker workspaces ----
 # The dashboard's React/MUI/Vite tree is only needed to build dist/, so it is left
-# out; --include-workspace-root runs the root postinstall (the postgres patch).
+# out; --include-workspace-root runs the root postinstall (the postgres.js and bullmq patches).
 FROM manifests AS runtime-deps
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --include-workspace-root --workspace @herald/api --workspace @herald/worker

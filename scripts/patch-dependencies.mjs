@@ -42,7 +42,13 @@ const bullmqFixes = [
   // fetch is a transaction (30 to 100 ms on two busy cores), and while jobs keep arriving the
   // loop went on fetching: with 50 fan-out slots, fan-outs fetched 2 s earlier had not started
   // (test/receiver-mix.test.ts, PostgreSQL backend). A fetched job now starts at once; fetches
-  // stay one at a time.
+  // stay one at a time. And the loop fetches no more while jobs it already holds wait to start
+  // (the next jobs that finishing jobs fetched), so those do not wait a fetch each either.
+  {
+    find: '            while (!this.closing &&\n                !this.paused &&\n                !this.waiting &&\n                asyncFifoQueue.numTotal() < this._concurrency &&',
+    replace:
+      '            while (!this.closing &&\n                !this.paused &&\n                !this.waiting &&\n                asyncFifoQueue.numQueued() === 0 && // herald: start what is held before fetching more\n                asyncFifoQueue.numTotal() < this._concurrency &&',
+  },
   {
     find: '                if (this.blockUntil) {\n                    break;\n                }\n            }',
     replace:

@@ -73,4 +73,45 @@ describe('worker shutdown', () => {
     // Well inside the 32 s lease the stopped worker's claims held.
     expect(Date.now() - stoppedAt).toBeLessThan(15_000);
   }, 60_000);
+
+  it('hands a retry waiting on its timer back to the queue, and the next worker sends it when due', async () => {
+    const herald: TestHerald = await startTestHerald({ queue: 'redis', config: { HERALD_RETRY_SCHEDULE: '3' } });
+    cleanups.push(() => herald.close());
+    const receiver: Receiver = await startReceiver((_request, index) =>
+      index === 0 ? { status: 503, body: 'not yet' } : { status: 200, body: 'ok' },
+    );
+    cleanups.push(() => receiver.close());
+    const app = await call<{ id: string }>(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Retry' } });
+    await call(herald.url, 'POST', `/api/v1/app/${app.body.id}/endpoint`, {
+      token: herald.rootToken,
+      json: { url: `${receiver.url}/hook` },
+    });
+    const workerOptions = {
+      config: herald.config,
+      db: herald.database.db,
+      queue: herald.queue,
+      sender: testSender({ timeoutMs: 2000 }),
+      // The sweeper would find the retry only 60 s after it is due: what arrives sooner was handed back.
+      sweeper: { intervalMs: 60_000, graceMs: 60_000, deliveryGraceMs: 60_000 },
+    };
+    const first = startWorker(workerOptions);
+    const published = await call<{ id: string }>(herald.url, 'POST', `/api/v1/app/${app.body.id}/msg`, {
+      token: herald.rootToken,
+      json: { eventType: 'e', payload: { n: 1 } },
+    });
+    expect(published.status).toBe(202);
+    const [failed] = await receiver.waitFor(1);
+    // The failure is recorded and its retry (due 3 s ± 20 % later) waits on the first worker's timer.
+    await sleep(500);
+    await first.close();
+    expect(receiver.requests).toHaveLength(1);
+
+    const second = startWorker(workerOptions);
+    cleanups.push(() => second.close());
+    const [, retried] = await receiver.waitFor(2, 15_000);
+    expect(retried!.headers['webhook-id']).toBe(published.body.id);
+    // Sent at its due time from the queue, not before it.
+    expect(retried!.at - failed!.at).toBeGreaterThanOrEqual(2400);
+    expect(retried!.at - failed!.at).toBeLessThan(10_000);
+  }, 60_000);
 });

@@ -241,6 +241,10 @@ export function createDeliveryEngine(deps: DeliveryEngineDeps) {
 
   return {
     deliver,
+    /** Whether a delivery waits or is being sent in this process (a second job for it is dropped). */
+    holds: (deliveryId: string) => local.has(deliveryId),
+    /** Whether every sending slot of this process is taken. */
+    saturated: () => capacity.stats().inFlight >= config.delivery.concurrency,
     leaseMs,
     /** How many deliveries an endpoint takes now: fan-out claims no more than that as it creates them. */
     room: (endpointId: string) => capacity.room(endpointId),

@@ -68,7 +68,7 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   const outcomes = createOutcomeRecorder({ config, db, queue, log, breakerPolicy: deps.breakerPolicy ?? BREAKER_POLICY, retries });
   const drainStream = createKafkaStreamer({ config, db, queue, kafka, outcomes, log });
   const engine = createDeliveryEngine({ config, db, queue, destinations, drainStream, log, outcomes });
-  retries.start(engine.deliver);
+  retries.start({ run: engine.deliver, holds: engine.holds, saturated: engine.saturated });
   const streams = createStreamKicker({ drain: drainStream, queue, log });
 
   const workers: AnyWorker[] = [
@@ -112,9 +112,10 @@ export function startWorker(deps: WorkerDeps): RunningWorker {
   return {
     async close() {
       await sweeper.stop();
-      await Promise.all(workers.map((w) => w.close()));
-      // Before the engine closes: a retry firing now would find it closed. Later ones go to the queue.
+      // First: waiting retries go to the queue instead of starting sends while this process stops
+      // (any worker takes them, due when they were due); retries recorded from now on go there too.
       await retries.close();
+      await Promise.all(workers.map((w) => w.close()));
       await engine.close();
       await streams.idle();
       // Last: the endpoint health still pending, and releases of held deliveries.

@@ -29,6 +29,12 @@ describe.each(QUEUE_BACKENDS)('retry scheduler on %s', (backend) => {
   });
 
   const retry = (id: string, inMs: number): DueRetry => ({ deliveryId: id, endpointId: 'ep_1', due: Date.now() + inMs });
+  /** An engine that takes every retry, holds none and has free slots, unless told otherwise. */
+  const engine = (run: (retry: DueRetry) => Promise<void>, state: { holds?: (id: string) => boolean; saturated?: () => boolean } = {}) => ({
+    run,
+    holds: state.holds ?? (() => false),
+    saturated: state.saturated ?? (() => false),
+  });
   const arrived = async (id: string, timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -42,9 +48,11 @@ describe.each(QUEUE_BACKENDS)('retry scheduler on %s', (backend) => {
   it('runs a retry due within the horizon here, at its due time, without a job', async () => {
     const ran: { retry: DueRetry; at: number }[] = [];
     const scheduler = createRetryScheduler({ queue, log, horizonMs: 2000 });
-    scheduler.start(async (r) => {
-      ran.push({ retry: r, at: Date.now() });
-    });
+    scheduler.start(
+      engine(async (r) => {
+        ran.push({ retry: r, at: Date.now() });
+      }),
+    );
     const soon = retry(`${backend}_soon`, 300);
     await scheduler.schedule(soon);
     await scheduler.schedule({ ...soon }); // the same retry twice waits once
@@ -59,9 +67,11 @@ describe.each(QUEUE_BACKENDS)('retry scheduler on %s', (backend) => {
   it('makes a retry beyond the horizon a delayed deliver job', async () => {
     const ran: DueRetry[] = [];
     const scheduler = createRetryScheduler({ queue, log, horizonMs: 200 });
-    scheduler.start(async (r) => {
-      ran.push(r);
-    });
+    scheduler.start(
+      engine(async (r) => {
+        ran.push(r);
+      }),
+    );
     const later = retry(`${backend}_later`, 700);
     await scheduler.schedule(later);
     expect(scheduler.size).toBe(0);
@@ -75,9 +85,11 @@ describe.each(QUEUE_BACKENDS)('retry scheduler on %s', (backend) => {
   it('hands what still waits to the queue at shutdown, due when it was due; later retries go to the queue', async () => {
     const ran: DueRetry[] = [];
     const scheduler = createRetryScheduler({ queue, log, horizonMs: 5000 });
-    scheduler.start(async (r) => {
-      ran.push(r);
-    });
+    scheduler.start(
+      engine(async (r) => {
+        ran.push(r);
+      }),
+    );
     const waiting = retry(`${backend}_waiting`, 600);
     await scheduler.schedule(waiting);
     await scheduler.close();
@@ -89,11 +101,58 @@ describe.each(QUEUE_BACKENDS)('retry scheduler on %s', (backend) => {
     expect(ran).toEqual([]);
   });
 
+  it('waits while the delivery is still held here (its last attempt being recorded), then runs it', async () => {
+    const ran: { retry: DueRetry; at: number }[] = [];
+    let held = true;
+    const scheduler = createRetryScheduler({ queue, log, horizonMs: 5000 });
+    scheduler.start(
+      engine(
+        async (r) => {
+          ran.push({ retry: r, at: Date.now() });
+        },
+        { holds: () => held },
+      ),
+    );
+    const busy = retry(`${backend}_busy`, 100);
+    await scheduler.schedule(busy);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(ran, 'not run while the engine holds the delivery').toEqual([]);
+    expect(scheduler.size).toBe(1);
+    held = false;
+    const releasedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(ran.map((r) => r.retry.deliveryId)).toEqual([busy.deliveryId]);
+    expect(ran[0]!.at).toBeGreaterThanOrEqual(releasedAt);
+    expect(fromQueue.some((x) => x.job.deliveryId === busy.deliveryId)).toBe(false);
+    await scheduler.close();
+  });
+
+  it('queues a due retry when every sending slot here is taken, so another worker may send it', async () => {
+    const ran: DueRetry[] = [];
+    const scheduler = createRetryScheduler({ queue, log, horizonMs: 5000 });
+    scheduler.start(
+      engine(
+        async (r) => {
+          ran.push(r);
+        },
+        { saturated: () => true },
+      ),
+    );
+    const crowded = retry(`${backend}_crowded`, 100);
+    await scheduler.schedule(crowded);
+    const { at } = await arrived(crowded.deliveryId);
+    expect(at).toBeGreaterThanOrEqual(crowded.due);
+    expect(ran).toEqual([]);
+    await scheduler.close();
+  });
+
   it('queues a retry whose run here failed, so it is not lost', async () => {
     const scheduler = createRetryScheduler({ queue, log, horizonMs: 5000 });
-    scheduler.start(async () => {
-      throw new Error('database unavailable');
-    });
+    scheduler.start(
+      engine(async () => {
+        throw new Error('database unavailable');
+      }),
+    );
     const failing = retry(`${backend}_failing`, 50);
     await scheduler.schedule(failing);
     const { at } = await arrived(failing.deliveryId);
