@@ -56,14 +56,13 @@ const bullmqFixes = [
   },
 ];
 
-// test/chaos-postgres-restart.test.ts reproduces both postgres.js bugs. Both the ESM and the CommonJS build.
+/** Every fix, in each of a package's builds (ESM and CommonJS). */
+const inBuilds = (root, files, fixes) => files.flatMap((file) => fixes.map((fix) => ({ file: join(root, file), ...fix })));
+
+// test/chaos-postgres-restart.test.ts reproduces both postgres.js bugs; packages/queue/test/runtime.test.ts the bullmq one.
 const patches = [
-  ...['src/connection.js', 'cjs/src/connection.js'].flatMap((file) =>
-    postgresFixes.map((fix) => ({ file: join(postgresRoot, file), ...fix })),
-  ),
-  ...['dist/cjs/classes/worker.js', 'dist/esm/classes/worker.js'].flatMap((file) =>
-    bullmqFixes.map((fix) => ({ file: join(bullmqRoot, file), ...fix })),
-  ),
+  ...inBuilds(postgresRoot, ['src/connection.js', 'cjs/src/connection.js'], postgresFixes),
+  ...inBuilds(bullmqRoot, ['dist/cjs/classes/worker.js', 'dist/esm/classes/worker.js'], bullmqFixes),
 ];
 
 for (const patch of patches) {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sleep, until } from './support/chaos';
 import { call, startTestHerald, type TestHerald } from './support/harness';
 import { testSender } from './support/outbound';
-import { type Receiver, startReceiver } from './support/receiver';
+import { type Handler, type Receiver, startReceiver } from './support/receiver';
 
 /**
  * A graceful stop of a worker whose endpoint lines hold deliveries fan-out
@@ -16,32 +16,40 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
 
+/**
+ * A Herald on Redis with one application and one endpoint at a receiver answering as `handler`
+ * says, and the options of the workers that take turns on it. Their sweeper would find what a
+ * stopped worker left only 60 s after it is due: what arrives sooner was handed back.
+ */
+async function stopScene(config: Record<string, string>, handler: Handler) {
+  const herald: TestHerald = await startTestHerald({ queue: 'redis', config });
+  cleanups.push(() => herald.close());
+  const receiver: Receiver = await startReceiver(handler);
+  cleanups.push(() => receiver.close());
+  const app = await call<{ id: string }>(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Shutdown' } });
+  await call(herald.url, 'POST', `/api/v1/app/${app.body.id}/endpoint`, {
+    token: herald.rootToken,
+    json: { url: `${receiver.url}/hook` },
+  });
+  const workerOptions = {
+    config: herald.config,
+    db: herald.database.db,
+    queue: herald.queue,
+    sender: testSender({ timeoutMs: 2000 }),
+    sweeper: { intervalMs: 60_000, graceMs: 60_000, deliveryGraceMs: 60_000 },
+  };
+  return { herald, receiver, app, workerOptions };
+}
+
 describe('worker shutdown', () => {
   it('hands the claims waiting in an endpoint line back, and the next worker sends them at once', async () => {
-    const herald: TestHerald = await startTestHerald({
-      queue: 'redis',
-      config: { HERALD_DELIVERY_TIMEOUT_MS: '2000', HERALD_ENDPOINT_CONCURRENCY: '1' },
-    });
-    cleanups.push(() => herald.close());
-    const receiver: Receiver = await startReceiver(async () => {
-      await sleep(300);
-      return { status: 200, body: 'ok' };
-    });
-    cleanups.push(() => receiver.close());
-    const app = await call<{ id: string }>(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Shutdown' } });
-    await call(herald.url, 'POST', `/api/v1/app/${app.body.id}/endpoint`, {
-      token: herald.rootToken,
-      json: { url: `${receiver.url}/hook` },
-    });
-
-    const workerOptions = {
-      config: herald.config,
-      db: herald.database.db,
-      queue: herald.queue,
-      sender: testSender({ timeoutMs: 2000 }),
-      // The sweeper would also find them, but only after lease + grace: keep it out of the way.
-      sweeper: { intervalMs: 60_000, graceMs: 60_000, deliveryGraceMs: 60_000 },
-    };
+    const { herald, receiver, app, workerOptions } = await stopScene(
+      { HERALD_DELIVERY_TIMEOUT_MS: '2000', HERALD_ENDPOINT_CONCURRENCY: '1' },
+      async () => {
+        await sleep(300);
+        return { status: 200, body: 'ok' };
+      },
+    );
     const first = startWorker(workerOptions);
     // One endpoint, one send at a time: fan-out claims the batch and the rest wait in the endpoint's line.
     const published = await Promise.all(
@@ -75,25 +83,9 @@ describe('worker shutdown', () => {
   }, 60_000);
 
   it('hands a retry waiting on its timer back to the queue, and the next worker sends it when due', async () => {
-    const herald: TestHerald = await startTestHerald({ queue: 'redis', config: { HERALD_RETRY_SCHEDULE: '3' } });
-    cleanups.push(() => herald.close());
-    const receiver: Receiver = await startReceiver((_request, index) =>
+    const { herald, receiver, app, workerOptions } = await stopScene({ HERALD_RETRY_SCHEDULE: '3' }, (_request, index) =>
       index === 0 ? { status: 503, body: 'not yet' } : { status: 200, body: 'ok' },
     );
-    cleanups.push(() => receiver.close());
-    const app = await call<{ id: string }>(herald.url, 'POST', '/api/v1/app', { token: herald.rootToken, json: { name: 'Retry' } });
-    await call(herald.url, 'POST', `/api/v1/app/${app.body.id}/endpoint`, {
-      token: herald.rootToken,
-      json: { url: `${receiver.url}/hook` },
-    });
-    const workerOptions = {
-      config: herald.config,
-      db: herald.database.db,
-      queue: herald.queue,
-      sender: testSender({ timeoutMs: 2000 }),
-      // The sweeper would find the retry only 60 s after it is due: what arrives sooner was handed back.
-      sweeper: { intervalMs: 60_000, graceMs: 60_000, deliveryGraceMs: 60_000 },
-    };
     const first = startWorker(workerOptions);
     const published = await call<{ id: string }>(herald.url, 'POST', `/api/v1/app/${app.body.id}/msg`, {
       token: herald.rootToken,
