@@ -103,8 +103,8 @@ export interface OutcomeRecorderDeps {
   queue: QueueRuntime;
   log: Logger;
   breakerPolicy: BreakerPolicy;
-  /** Where retries wait (engine/retries.ts); without it, each is a delayed deliver job. */
-  retries?: Pick<RetryScheduler, 'schedule'>;
+  /** Where retries wait (engine/retries.ts): on a timer here, or as a delayed deliver job. */
+  retries: Pick<RetryScheduler, 'schedule'>;
 }
 
 /** How many held deliveries a closed circuit releases per statement. */
@@ -284,9 +284,7 @@ export function createOutcomeRecorder(deps: OutcomeRecorderDeps) {
 
     // A Kafka drain schedules its own retries (the whole batch, in order).
     if (outcome.kind === 'retry' && !claim.byDrain) {
-      const retry = { deliveryId: delivery.id, endpointId: endpoint.id, due: outcome.nextAttemptAt.getTime() };
-      if (deps.retries) await deps.retries.schedule(retry);
-      else await queue.enqueue('deliver', retry, { delayMs: retry.due - Date.now() });
+      await deps.retries.schedule({ deliveryId: delivery.id, endpointId: endpoint.id, due: outcome.nextAttemptAt.getTime() });
     } else if (outcome.kind !== 'retry' && endpoint.fifo) {
       const next = await advanceFifo(db, endpoint.id);
       if (next) await queue.enqueue('deliver', { deliveryId: next, endpointId: endpoint.id, due: Date.now() });

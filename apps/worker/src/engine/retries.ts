@@ -85,7 +85,7 @@ export function createRetryScheduler(deps: { queue: QueueRuntime; log: Logger; h
       if (!waiting.has(key)) wait(key, retry, delayMs);
     },
 
-    /** How many retries wait here (for tests and shutdown logs). */
+    /** How many retries wait here (the tests look). */
     get size() {
       return waiting.size;
     },
